@@ -1,0 +1,97 @@
+"""REST API v1 for the registry (Django REST Framework, OpenAPI by drf-spectacular)."""
+
+from django.urls import path
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from rest_framework import generics, serializers
+
+from . import selectors
+from .models import Filing, Organization, RegulatoryEvent
+
+
+class FilingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Filing
+        fields = [
+            "fiscal_year", "version", "superseded", "form", "period_start", "period_end",
+            "due_on", "submitted_on", "currency",
+            "income_donations", "income_government_grants", "income_services",
+            "income_investment", "income_other",
+            "expenses_programs", "expenses_management", "expenses_fundraising", "expenses_other",
+            "total_assets", "total_liabilities", "net_assets", "employees", "volunteers",
+            "audit_opinion",
+        ]  # fmt: skip
+
+
+class EventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RegulatoryEvent
+        fields = ["date", "kind", "amount", "authority", "reference", "detail"]
+
+
+ORG_SUMMARY_FIELDS = [
+    "org_id", "registry", "identifier", "name", "name_en", "org_type", "charity",
+    "public_fundraising", "registration_level", "region", "registered_on", "status",
+    "status_changed_on",
+]  # fmt: skip
+
+
+class OrganizationSummarySerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Organization
+        fields = [*ORG_SUMMARY_FIELDS, "url"]
+
+    def get_url(self, obj: Organization) -> str:
+        return self.context["request"].build_absolute_uri(obj.get_absolute_url())
+
+
+class OrganizationDetailSerializer(serializers.ModelSerializer):
+    former_names = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="name"
+    )
+    officers = serializers.SerializerMethodField()
+    filings = FilingSerializer(many=True, read_only=True)
+    events = EventSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Organization
+        fields = [
+            *ORG_SUMMARY_FIELDS, "registering_authority", "legal_representative", "address",
+            "website", "purpose", "causes", "former_names", "officers", "filings", "events",
+        ]  # fmt: skip
+
+    def get_officers(self, obj: Organization) -> list[dict[str, str]]:
+        return [{"name": o.name, "role": o.role} for o in obj.officers.all()]
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter(name, str, description=f"exact {name} (region: code prefix)")
+        for name in selectors.ORG_FILTERS
+    ]
+    + [OpenApiParameter("q", str, description="fragment of a name or identifier")]
+)
+class OrganizationListAPI(generics.ListAPIView):
+    serializer_class = OrganizationSummarySerializer
+
+    def get_queryset(self):
+        params = self.request.query_params
+        filters = {key: params.get(key, "") for key in selectors.ORG_FILTERS}
+        return selectors.organization_list(filters=filters, query=params.get("q", ""))
+
+
+class OrganizationDetailAPI(generics.RetrieveAPIView):
+    serializer_class = OrganizationDetailSerializer
+
+    def get_object(self):
+        return selectors.organization_profile(org_id=self.kwargs["org_id"])
+
+
+urlpatterns = [
+    path("orgs", OrganizationListAPI.as_view(), name="api-org-list"),
+    path("orgs/<str:org_id>", OrganizationDetailAPI.as_view(), name="api-org-detail"),
+    path("schema", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+]

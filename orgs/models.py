@@ -1,0 +1,373 @@
+"""The registry: organizations, their annual filings, regulatory events and the
+unregistered names seen in the wild.
+
+These are ordinary models, not Wagtail pages: a national registry holds close to a
+million organizations. Staff edit them as Wagtail snippets (``orgs/wagtail_hooks.py``).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .identifiers import identifier_problem
+
+
+class Registry(models.TextChoices):
+    CN_MCA = "CN-MCA", _("China: Ministry of Civil Affairs")
+    US_IRS = "US-IRS", _("United States: Internal Revenue Service")
+    GB_CCNI = "GB-CCNI", _("Northern Ireland: Charity Commission")
+    GB_CCEW = "GB-CCEW", _("England and Wales: Charity Commission")
+
+
+class OrgType(models.TextChoices):
+    SOCIAL_GROUP = "social_group", _("Social group (社会团体)")
+    FOUNDATION = "foundation", _("Foundation (基金会)")
+    SOCIAL_SERVICE_AGENCY = (
+        "social_service_agency",
+        _("Social service agency (社会服务机构)"),
+    )
+    PUBLIC_CHARITY = "public_charity", _("Public charity")
+    PRIVATE_FOUNDATION = "private_foundation", _("Private foundation")
+    CHARITY = "charity", _("Registered charity")
+    OTHER = "other", _("Other")
+
+
+class RegistrationLevel(models.TextChoices):
+    NATIONAL = "national", _("National")
+    PROVINCIAL = "provincial", _("Provincial")
+    MUNICIPAL = "municipal", _("Municipal")
+    COUNTY = "county", _("County")
+
+
+class Status(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    DEREGISTERED = "deregistered", _("Deregistered (注销)")
+    REVOKED = "revoked", _("Revoked (吊销)")
+    CANCELLED = "cancelled", _("Registration cancelled (撤销)")
+    REMOVED = "removed", _("Removed from the register")
+    SUSPENDED = "suspended", _("Suspended")
+
+
+class OrganizationQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=Status.ACTIVE)
+
+    def in_registry(self, registry: str):
+        return self.filter(registry=registry)
+
+
+class Organization(models.Model):
+    registry = models.CharField(_("registry"), max_length=16, choices=Registry.choices)
+    identifier = models.CharField(_("native identifier"), max_length=32)
+    org_id = models.CharField(_("org-id"), max_length=48, unique=True)
+    name = models.CharField(_("name"), max_length=255, db_index=True)
+    name_en = models.CharField(_("English name"), max_length=255, blank=True)
+    org_type = models.CharField(_("type"), max_length=32, choices=OrgType.choices)
+    charity = models.BooleanField(_("recognized charity"), default=False)
+    public_fundraising = models.BooleanField(
+        _("public-fundraising qualification"), default=False
+    )
+    registration_level = models.CharField(
+        _("registration level"),
+        max_length=16,
+        choices=RegistrationLevel.choices,
+        blank=True,
+    )
+    registering_authority = models.CharField(
+        _("registering authority"), max_length=255, blank=True
+    )
+    region = models.CharField(
+        _("region"),
+        max_length=16,
+        blank=True,
+        help_text=_("GB/T 2260 code in China; state or country elsewhere"),
+    )
+    registered_on = models.DateField(_("registered on"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
+    status_changed_on = models.DateField(_("status changed on"), null=True, blank=True)
+    legal_representative = models.CharField(
+        _("legal representative"), max_length=128, blank=True
+    )
+    address = models.CharField(_("address"), max_length=500, blank=True)
+    website = models.URLField(_("website"), max_length=500, blank=True)
+    purpose = models.TextField(_("purpose / business scope"), blank=True)
+    causes = models.JSONField(_("causes"), default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        ordering = ["name", "org_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registry", "identifier"], name="org_unique_native_id"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["registry", "org_type", "status"], name="org_filter_idx"
+            ),
+            models.Index(fields=["region"], name="org_region_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.org_id})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("orgs:profile", kwargs={"org_id": self.org_id})
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        problem = identifier_problem(self.registry, self.identifier)
+        if problem:
+            raise ValidationError({"identifier": f"{self.identifier}: {problem}"})
+
+
+class FormerName(models.Model):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="former_names"
+    )
+    name = models.CharField(_("former name"), max_length=255, db_index=True)
+    until = models.DateField(_("used until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["organization", "until", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="former_name_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Officer(models.Model):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="officers"
+    )
+    name = models.CharField(_("name"), max_length=255)
+    role = models.CharField(_("role"), max_length=128, blank=True)
+
+    class Meta:
+        ordering = ["organization", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.role}" if self.role else self.name
+
+
+class FilingForm(models.TextChoices):
+    ANNUAL_REPORT = "annual_report", _("Annual report (年度工作报告)")
+    IRS_990 = "990", _("IRS Form 990")
+    IRS_990EZ = "990EZ", _("IRS Form 990-EZ")
+    IRS_990PF = "990PF", _("IRS Form 990-PF")
+    CCNI_RETURN = "ccni_annual_return", _("CCNI annual return")
+
+
+class AuditOpinion(models.TextChoices):
+    UNQUALIFIED = "unqualified", _("Unqualified")
+    QUALIFIED = "qualified", _("Qualified")
+    ADVERSE = "adverse", _("Adverse")
+    DISCLAIMER = "disclaimer", _("Disclaimer of opinion")
+    NONE = "none", _("No audit")
+
+
+def amount_field(verbose_name: str) -> models.DecimalField:
+    return models.DecimalField(
+        verbose_name, max_digits=18, decimal_places=2, null=True, blank=True
+    )
+
+
+# Amounts a form never allows below zero. Investment and other income may be losses,
+# net assets may be negative.
+NON_NEGATIVE_AMOUNTS = (
+    "income_donations",
+    "income_government_grants",
+    "income_services",
+    "expenses_programs",
+    "expenses_management",
+    "expenses_fundraising",
+    "expenses_other",
+    "total_assets",
+    "total_liabilities",
+)
+INCOME_FIELDS = ("donations", "government_grants", "services", "investment", "other")
+EXPENSE_FIELDS = ("programs", "management", "fundraising", "other")
+
+
+class FilingQuerySet(models.QuerySet):
+    def current(self):
+        """The latest version of each filing (amended returns supersede earlier ones)."""
+        return self.filter(superseded=False)
+
+
+class Filing(models.Model):
+    """One annual report or return for one fiscal year; an amendment is a new version."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="filings"
+    )
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    superseded = models.BooleanField(_("superseded by a later version"), default=False)
+    period_start = models.DateField(_("period start"), null=True, blank=True)
+    period_end = models.DateField(_("period end"), null=True, blank=True)
+    form = models.CharField(_("form"), max_length=32, choices=FilingForm.choices)
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    submitted_on = models.DateField(_("submitted on"), null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    income_donations = amount_field(_("income: donations"))
+    income_government_grants = amount_field(_("income: government grants"))
+    income_services = amount_field(_("income: services"))
+    income_investment = amount_field(_("income: investment"))
+    income_other = amount_field(_("income: other"))
+    expenses_programs = amount_field(_("expenses: programs / charitable activities"))
+    expenses_management = amount_field(_("expenses: management"))
+    expenses_fundraising = amount_field(_("expenses: fundraising"))
+    expenses_other = amount_field(_("expenses: other"))
+    total_assets = amount_field(_("total assets"))
+    total_liabilities = amount_field(_("total liabilities"))
+    net_assets = amount_field(_("net assets"))
+    employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
+    volunteers = models.PositiveIntegerField(_("volunteers"), null=True, blank=True)
+    audit_opinion = models.CharField(
+        _("audit opinion"), max_length=16, choices=AuditOpinion.choices, blank=True
+    )
+    source = models.CharField(
+        _("source"),
+        max_length=255,
+        blank=True,
+        help_text=_("where the record came from"),
+    )
+    source_document = models.FileField(
+        _("original document"), upload_to="filings/%Y/", blank=True
+    )
+
+    objects = FilingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("filing")
+        verbose_name_plural = _("filings")
+        ordering = ["organization", "-fiscal_year", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "fiscal_year", "version"],
+                name="filing_unique_version",
+            ),
+            models.CheckConstraint(
+                condition=Q(fiscal_year__gte=1900) & Q(fiscal_year__lte=2100),
+                name="filing_fiscal_year_range",
+            ),
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"{field}__gte": 0})
+                    | Q(**{f"{field}__isnull": True}),
+                    name=f"filing_{field}_non_negative",
+                )
+                for field in NON_NEGATIVE_AMOUNTS
+            ],
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.fiscal_year} v{self.version}"
+
+    @property
+    def total_income(self):
+        return _sum(getattr(self, f"income_{f}") for f in INCOME_FIELDS)
+
+    @property
+    def total_expenses(self):
+        return _sum(getattr(self, f"expenses_{f}") for f in EXPENSE_FIELDS)
+
+    @property
+    def is_late(self) -> bool:
+        return bool(
+            self.due_on and self.submitted_on and self.submitted_on > self.due_on
+        )
+
+
+def _sum(values):
+    present = [v for v in values if v is not None]
+    return sum(present) if present else None
+
+
+class EventKind(models.TextChoices):
+    WARNING = "warning", _("Warning")
+    FINE = "fine", _("Fine")
+    SUSPENSION = "suspension", _("Suspension order")
+    REVOCATION = "revocation", _("Revocation (吊销)")
+    CANCELLATION = "cancellation", _("Registration cancelled (撤销)")
+    DEREGISTRATION = "deregistration", _("Deregistration (注销)")
+    BAN = "ban", _("Ban (取缔)")
+    MAIL_RETURNED = "mail_returned", _("Registered mail returned (unreachable)")
+    LIST_ENTRY = "list_entry", _("Entered a list")
+    LIST_EXIT = "list_exit", _("Left a list")
+    NAME_CHANGE = "name_change", _("Name changed")
+    OTHER = "other", _("Other")
+
+
+class RegulatoryEvent(models.Model):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="events"
+    )
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=16, choices=EventKind.choices)
+    amount = amount_field(_("amount"))
+    authority = models.CharField(_("authority"), max_length=255, blank=True)
+    reference = models.CharField(_("reference"), max_length=255, blank=True)
+    detail = models.TextField(_("detail"), blank=True)
+
+    class Meta:
+        verbose_name = _("regulatory event")
+        verbose_name_plural = _("regulatory events")
+        ordering = ["organization", "date", "id"]
+        indexes = [models.Index(fields=["kind", "date"], name="event_kind_date_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0) | Q(amount__isnull=True),
+                name="event_amount_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.date}"
+
+
+class NameSource(models.TextChoices):
+    PUBLIC_REPORT = "public_report", _("Report from the public")
+    PUBLISHED_LIST = "published_list", _("Published list of illegal organizations")
+    WATCH_LIST = "watch_list", _("Regulator's watch list")
+
+
+class UnregisteredName(models.Model):
+    """A name seen in the wild that is not a registered organization."""
+
+    name = models.CharField(_("name"), max_length=255, db_index=True)
+    seen_where = models.CharField(_("where seen"), max_length=500, blank=True)
+    seen_on = models.DateField(_("seen on"), null=True, blank=True)
+    region = models.CharField(_("region"), max_length=16, blank=True)
+    source = models.CharField(_("source"), max_length=16, choices=NameSource.choices)
+    reference = models.CharField(_("reference"), max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("unregistered name")
+        verbose_name_plural = _("unregistered names")
+        ordering = ["-seen_on", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "source", "reference"], name="unregistered_name_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,69 @@
+"""Reads of the registry: what pages, the API and the CMS ask for."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from .models import Filing, Organization, RegulatoryEvent, Status
+
+ORG_FILTERS = ("registry", "org_type", "region", "status")
+
+
+def organization_list(
+    *, filters: dict[str, str] | None = None, query: str = ""
+) -> QuerySet[Organization]:
+    """Organizations matching exact-value filters and an optional name/code fragment.
+
+    Region filters by prefix so a province code (``44``/``440000``) finds its cities.
+    """
+    qs = Organization.objects.all()
+    for key, value in (filters or {}).items():
+        if key not in ORG_FILTERS or not value:
+            continue
+        if key == "region":
+            qs = qs.filter(region__startswith=value.rstrip("0") or value)
+        else:
+            qs = qs.filter(**{key: value})
+    query = query.strip()
+    if query:
+        qs = qs.filter(
+            Q(name__icontains=query)
+            | Q(name_en__icontains=query)
+            | Q(identifier__istartswith=query)
+            | Q(org_id__iexact=query)
+        )
+    return qs.order_by("name", "org_id")
+
+
+def organization_profile(*, org_id: str) -> Organization:
+    """One organization with everything its profile shows, in a fixed number of queries."""
+    return get_object_or_404(
+        Organization.objects.prefetch_related(
+            Prefetch(
+                "filings", queryset=Filing.objects.order_by("-fiscal_year", "-version")
+            ),
+            Prefetch(
+                "events", queryset=RegulatoryEvent.objects.order_by("-date", "-id")
+            ),
+            "former_names",
+            "officers",
+        ),
+        org_id=org_id,
+    )
+
+
+def registry_headline_figures(*, today: dt.date | None = None) -> dict[str, int]:
+    """Counts for the home page."""
+    today = today or dt.date.today()
+    orgs = Organization.objects.aggregate(
+        registered=Count("id"),
+        active=Count("id", filter=Q(status=Status.ACTIVE)),
+        charities=Count("id", filter=Q(charity=True)),
+    )
+    orgs["filings_this_year"] = Filing.objects.filter(
+        submitted_on__year=today.year
+    ).count()
+    return orgs

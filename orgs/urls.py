@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "orgs"
+
+urlpatterns = [
+    path("", views.organization_list_view, name="list"),
+    path("<str:org_id>/", views.organization_profile_view, name="profile"),
+]
