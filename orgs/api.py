@@ -89,6 +89,11 @@ class OrganizationDetailAPI(generics.RetrieveAPIView):
         return selectors.organization_profile(org_id=self.kwargs["org_id"])
 
 
+def public_endpoints_only(endpoints):
+    """Keep the OpenAPI schema to the public API (Wagtail's admin API is internal)."""
+    return [endpoint for endpoint in endpoints if endpoint[0].startswith("/api/v1/")]
+
+
 urlpatterns = [
     path("orgs", OrganizationListAPI.as_view(), name="api-org-list"),
     path("orgs/<str:org_id>", OrganizationDetailAPI.as_view(), name="api-org-detail"),

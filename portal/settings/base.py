@@ -153,6 +153,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Public register of social organizations, their annual filings and events.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "PREPROCESSING_HOOKS": ["orgs.api.public_endpoints_only"],
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

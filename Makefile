@@ -1,0 +1,47 @@
+# Sunshine: the two commands of the README, and the pieces they are made of.
+#   make demo   set up and start the demo portal at http://127.0.0.1:8000
+#   make test   set up and run the whole test suite (lint, SQLite, PostgreSQL)
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_ORGS ?= 3000
+DEMO_YEARS ?= 5
+PYTEST_WORKERS ?= 2
+
+.PHONY: demo test venv lint test-sqlite test-postgres check-deploy clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+venv: $(BIN)/.installed
+
+demo: venv
+	$(BIN)/python manage.py migrate --verbosity 0
+	$(BIN)/python manage.py seed_demo --orgs $(DEMO_ORGS) --years $(DEMO_YEARS) --seed 1 --if-empty
+	$(BIN)/python manage.py demo_admin
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: venv lint test-sqlite test-postgres check-deploy
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DJANGO_SETTINGS_MODULE=portal.settings.test $(BIN)/python manage.py check
+	DJANGO_SETTINGS_MODULE=portal.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+
+test-sqlite: venv
+	DATABASE_URL= $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not postgres"
+
+test-postgres: venv
+	DATABASE_URL=$$(scripts/postgres start) $(BIN)/pytest -n $(PYTEST_WORKERS)
+
+check-deploy: venv
+	DJANGO_SETTINGS_MODULE=portal.settings.production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
+	  ALLOWED_HOSTS=sunshine.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+clean:
+	scripts/postgres stop || true
+	rm -rf var/postgres var/sunshine.sqlite3
