@@ -37,9 +37,8 @@ ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")  # empty: embedded s
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get(
-            "DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'sunshine.sqlite3'}"
-        ),
+        os.environ.get("DATABASE_URL")
+        or f"sqlite:///{BASE_DIR / 'var' / 'sunshine.sqlite3'}",
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
     )
 }
