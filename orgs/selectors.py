@@ -7,7 +7,7 @@ import datetime as dt
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import Filing, Organization, RegulatoryEvent, Status
+from .models import Filing, FormerName, Organization, RegulatoryEvent, Status
 
 ORG_FILTERS = ("registry", "org_type", "region", "status")
 
@@ -15,7 +15,8 @@ ORG_FILTERS = ("registry", "org_type", "region", "status")
 def organization_list(
     *, filters: dict[str, str] | None = None, query: str = ""
 ) -> QuerySet[Organization]:
-    """Organizations matching exact-value filters and an optional name/code fragment.
+    """Organizations matching exact-value filters and an optional fragment of a current,
+    English or former name, or of the code.
 
     Region filters by prefix so a province code (``44``/``440000``) finds its cities.
     """
@@ -34,6 +35,11 @@ def organization_list(
             | Q(name_en__icontains=query)
             | Q(identifier__istartswith=query)
             | Q(org_id__iexact=query)
+            | Q(
+                id__in=FormerName.objects.filter(name__icontains=query).values(
+                    "organization_id"
+                )
+            )
         )
     return qs.order_by("name", "org_id")
 

@@ -100,3 +100,21 @@ def test_list_survives_nonsense_page_numbers(client):
     OrganizationFactory.create_batch(3)
     assert client.get("/orgs/", {"page": "abc"}).status_code == 200
     assert client.get("/orgs/", {"page": "99999"}).status_code == 200
+
+
+def test_list_finds_an_organization_by_a_former_name(client):
+    org = OrganizationFactory(name="深圳市新名字协会")
+    org.former_names.create(name="深圳市旧名字协会")
+    OrganizationFactory(name="深圳市无关协会")
+
+    html = client.get("/orgs/", {"q": "旧名字"}).content.decode()
+
+    assert "深圳市新名字协会" in html
+    assert "深圳市无关协会" not in html
+
+
+def test_list_finds_an_organization_by_the_start_of_its_code(client):
+    org = OrganizationFactory()
+    OrganizationFactory()
+    html = client.get("/orgs/", {"q": org.identifier[:12]}).content.decode()
+    assert org.name in html
