@@ -25,7 +25,7 @@ def organization_list(
         if key not in ORG_FILTERS or not value:
             continue
         if key == "region":
-            qs = qs.filter(region__startswith=value.rstrip("0") or value)
+            qs = qs.filter(region__startswith=region_prefix(value))
         else:
             qs = qs.filter(**{key: value})
     query = query.strip()
@@ -42,6 +42,18 @@ def organization_list(
             )
         )
     return qs.order_by("name", "org_id")
+
+
+def region_prefix(code: str) -> str:
+    """The prefix shared by a GB/T 2260 code and the codes under it.
+
+    ``440000`` (a province) → ``44``, ``440300`` (a city) → ``4403``, ``440305`` stays.
+    Codes are stripped by pairs of zeros, never below two digits, so ``100000`` (the
+    national level) matches only itself and not ``110000`` Beijing.
+    """
+    while len(code) > 2 and code.endswith("00"):
+        code = code[:-2]
+    return code
 
 
 def organization_profile(*, org_id: str) -> Organization:

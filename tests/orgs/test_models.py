@@ -10,7 +10,9 @@ from tests.factories import FilingFactory, OrganizationFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("field", ["income_donations", "expenses_management", "total_assets"])
+@pytest.mark.parametrize(
+    "field", ["income_donations", "expenses_management", "total_assets"]
+)
 def test_database_rejects_negative_amounts_the_form_forbids(field):
     with pytest.raises(IntegrityError), transaction.atomic():
         FilingFactory(**{field: -1})
@@ -27,7 +29,9 @@ def test_one_version_per_fiscal_year():
     first = FilingFactory(fiscal_year=2024)
     with pytest.raises(IntegrityError), transaction.atomic():
         FilingFactory(organization=first.organization, fiscal_year=2024)
-    amended = FilingFactory(organization=first.organization, fiscal_year=2024, version=2)
+    amended = FilingFactory(
+        organization=first.organization, fiscal_year=2024, version=2
+    )
     assert amended.pk != first.pk
 
 
@@ -35,7 +39,11 @@ def test_org_id_is_unique_across_registries():
     org = OrganizationFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
         Organization.objects.create(
-            registry="US-IRS", identifier="530196605", org_id=org.org_id, name="x", org_type="other"
+            registry="US-IRS",
+            identifier="530196605",
+            org_id=org.org_id,
+            name="x",
+            org_type="other",
         )
 
 

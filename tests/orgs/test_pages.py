@@ -118,3 +118,13 @@ def test_list_finds_an_organization_by_the_start_of_its_code(client):
     OrganizationFactory()
     html = client.get("/orgs/", {"q": org.identifier[:12]}).content.decode()
     assert org.name in html
+
+
+def test_national_region_filter_does_not_match_beijing(client):
+    OrganizationFactory(
+        name="全国甲协会", region="100000", registration_level="national"
+    )
+    OrganizationFactory(name="北京乙协会", region="110000")
+    html = client.get("/orgs/", {"region": "100000"}).content.decode()
+    assert "全国甲协会" in html
+    assert "北京乙协会" not in html
