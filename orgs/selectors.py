@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from .models import Filing, FormerName, Organization, RegulatoryEvent, Status
@@ -41,6 +42,12 @@ def organization_list(
                 )
             )
         )
+    if filters and filters.get("region"):
+        # Names begin with their region's name, so walking the name index to find the
+        # first rows of one region reads most of the table (1.8 s at 1M rows). NULLS
+        # FIRST does not match that index: the planner then reads the region's rows
+        # through the region index and sorts them (10 ms).
+        return qs.order_by(F("name").asc(nulls_first=True), "org_id")
     return qs.order_by("name", "org_id")
 
 
@@ -73,9 +80,22 @@ def organization_profile(*, org_id: str) -> Organization:
     )
 
 
+HEADLINE_CACHE_SECONDS = 300
+
+
 def registry_headline_figures(*, today: dt.date | None = None) -> dict[str, int]:
-    """Counts for the home page."""
+    """Counts for the home page, cached for a few minutes: counting a national
+    register takes most of a second."""
     today = today or dt.date.today()
+    key = f"orgs:headline-figures:{today.isoformat()}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = _count_headline_figures(today)
+        cache.set(key, figures, HEADLINE_CACHE_SECONDS)
+    return figures
+
+
+def _count_headline_figures(today: dt.date) -> dict[str, int]:
     orgs = Organization.objects.aggregate(
         registered=Count("id"),
         active=Count("id", filter=Q(status=Status.ACTIVE)),
