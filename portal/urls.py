@@ -13,6 +13,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("api/v1/", include("credit.api")),
     path("api/v1/", include(orgs_api.urlpatterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("orgs/", include("orgs.urls")),

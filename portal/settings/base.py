@@ -51,6 +51,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 INSTALLED_APPS = [
     "portal",
     "orgs",
+    "credit",
     "cms",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

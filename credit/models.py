@@ -1,0 +1,223 @@
+"""Stored credit results: a score per organization with its reasons, and the findings
+on unregistered names.
+
+**History.** A ``Score`` row is a result from the as-of date it was first computed for.
+When an organization is scored again and the result is the same (same methodology
+version, score, grade and reasons with the same evidence; ``fingerprint`` compares
+them), nothing is written. When anything differs, the current row is closed
+(``is_current=False``) and a new one starts. A profile therefore shows how the grade
+moved, one row per change, and a nightly run over a million organizations writes only
+what changed. Each completed run over the whole registry is a ``ScoringRun``: a current
+score still holds as of the latest run's date (``Score.holds_as_of``).
+
+Reasons store the code, points, fiscal year and evidence; titles, sources and advice
+come from the rule table by code (``credit.rules.RULES``), never copied per row.
+
+Later steps add ``Flag`` (suspected findings for the regulator's review queue),
+``ListEntry`` (the abnormal and serious lists, which feed ``scoring``'s list
+overrides) and the learned models; nothing here needs to change for them.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import scoring
+from .rules import RULES, Rule
+
+
+class Grade(models.TextChoices):
+    A = "A", "A"
+    B = "B", "B"
+    C = "C", "C"
+    D = "D", "D"
+    NOT_RATED = scoring.NOT_RATED, _("not rated")
+
+
+class NotRatedReason(models.TextChoices):
+    NO_METHODOLOGY = scoring.NO_METHODOLOGY, _("no methodology for this registry yet")
+    ENDED = scoring.ENDED, _("revoked, cancelled, deregistered or removed")
+    AUTOMATIC_REVOCATION = (
+        scoring.AUTOMATIC_REVOCATION,
+        _("tax exemption revoked automatically (three years without a return)"),
+    )
+    TOO_LITTLE_DATA = scoring.TOO_LITTLE_DATA, _("no annual report has fallen due yet")
+
+
+class ScoreQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(is_current=True)
+
+
+class Score(models.Model):
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="credit_scores"
+    )
+    methodology_version = models.CharField(_("methodology version"), max_length=16)
+    as_of = models.DateField(_("as of (first date with this result)"))
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    grade = models.CharField(_("grade"), max_length=9, choices=Grade.choices)
+    not_rated_reason = models.CharField(
+        _("why not rated"), max_length=24, choices=NotRatedReason.choices, blank=True
+    )
+    fingerprint = models.CharField(_("fingerprint"), max_length=32)
+    is_current = models.BooleanField(_("current"), default=True)
+    computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
+
+    objects = ScoreQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("credit score")
+        verbose_name_plural = _("credit scores")
+        ordering = ["organization", "-as_of", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=Q(is_current=True),
+                name="credit_score_one_current",
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__lte=100),
+                name="credit_score_at_most_100",
+            ),
+            models.CheckConstraint(
+                condition=(Q(grade=Grade.NOT_RATED) & Q(score__isnull=True))
+                | (~Q(grade=Grade.NOT_RATED) & Q(score__isnull=False)),
+                name="credit_score_rated_has_score",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "as_of"], name="credit_score_history"),
+            models.Index(
+                fields=["grade"],
+                condition=Q(is_current=True),
+                name="credit_score_grade",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        shown = self.grade if self.score is None else f"{self.grade} ({self.score})"
+        return f"{self.organization_id}: {shown} as of {self.as_of}"
+
+    def holds_as_of(self, latest_run: ScoringRun | None):
+        """The latest date this result is known to hold: a later full run that kept
+        the current row confirmed it."""
+        if self.is_current and latest_run and latest_run.as_of > self.as_of:
+            return latest_run.as_of
+        return self.as_of
+
+
+class ScoringRunQuerySet(models.QuerySet):
+    def latest_completed(self):
+        return self.order_by("-as_of", "-id").first()
+
+
+class ScoringRun(models.Model):
+    """A completed ``score_orgs`` run over the whole registry (dry runs are not kept)."""
+
+    as_of = models.DateField(_("as of"))
+    methodology_version = models.CharField(_("methodology version"), max_length=16)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"))
+    organizations = models.PositiveIntegerField(_("organizations scored"))
+    changed = models.PositiveIntegerField(_("scores changed"))
+    grades = models.JSONField(_("grade distribution"), default=dict)
+    reasons = models.JSONField(_("reason counts"), default=dict)
+
+    objects = ScoringRunQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("scoring run")
+        verbose_name_plural = _("scoring runs")
+        ordering = ["-as_of", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.as_of} ({self.methodology_version}): {self.organizations:,}"
+
+
+class Reason(models.Model):
+    score = models.ForeignKey(Score, on_delete=models.CASCADE, related_name="reasons")
+    position = models.PositiveSmallIntegerField(_("position"))
+    code = models.CharField(_("code"), max_length=40)
+    points = models.PositiveSmallIntegerField(_("points deducted"))
+    fiscal_year = models.PositiveSmallIntegerField(
+        _("fiscal year"), null=True, blank=True
+    )
+    evidence = models.JSONField(_("evidence"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("reason")
+        verbose_name_plural = _("reasons")
+        ordering = ["score", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["score", "position"], name="credit_reason_unique_position"
+            ),
+        ]
+        indexes = [models.Index(fields=["code"], name="credit_reason_code")]
+
+    def __str__(self) -> str:
+        year = f" {self.fiscal_year}" if self.fiscal_year else ""
+        return f"{self.code}{year} -{self.points}"
+
+    @property
+    def rule(self) -> Rule:
+        return RULES[self.code]
+
+
+class NameFinding(models.Model):
+    """A ``NAME_IMPERSONATION`` finding on an unregistered name.
+
+    Attached to the name, not to the registered organization it resembles: the
+    look-alike is the suspect, and the original must not lose points for being copied.
+    ``organization`` is the look-alike's model (empty for a national-level word).
+    Suspected, so never shown to the public; the review queue (a later step) confirms
+    or dismisses it. Each run keeps identical findings, adds new ones and deletes
+    those no longer found.
+    """
+
+    unregistered_name = models.ForeignKey(
+        "orgs.UnregisteredName",
+        on_delete=models.CASCADE,
+        related_name="credit_findings",
+    )
+    organization = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    code = models.CharField(_("code"), max_length=40)
+    similarity = models.FloatField(_("similarity"), null=True, blank=True)
+    evidence = models.JSONField(_("evidence"), default=dict, blank=True)
+    methodology_version = models.CharField(_("methodology version"), max_length=16)
+    as_of = models.DateField(_("as of"))
+    computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("name finding")
+        verbose_name_plural = _("name findings")
+        ordering = ["unregistered_name", "-similarity", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unregistered_name", "organization", "code"],
+                condition=Q(organization__isnull=False),
+                name="credit_name_finding_unique_match",
+            ),
+            models.UniqueConstraint(
+                fields=["unregistered_name", "code"],
+                condition=Q(organization__isnull=True),
+                name="credit_name_finding_unique_word",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.unregistered_name_id} ~ {self.organization_id}"
+
+    @property
+    def rule(self) -> Rule:
+        return RULES[self.code]

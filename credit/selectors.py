@@ -1,0 +1,56 @@
+"""Reads of credit results: what the API, profile pages and commands ask for."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from orgs.models import Organization
+
+from .models import Reason, Score, ScoringRun
+
+
+@dataclass(frozen=True)
+class CreditReport:
+    """An organization's current credit result; ``score`` is None until scored.
+
+    ``as_of`` is the latest date the result is known to hold (see ``Score``).
+    """
+
+    organization: Organization
+    score: Score | None
+    reasons: list[Reason]
+    lists: list[dict]
+    as_of: dt.date | None
+
+
+def organization_credit(*, org_id: str) -> CreditReport:
+    """The current score of the organization ``org_id`` with its reasons (404 if none).
+
+    Four queries whatever the number of reasons. ``lists`` stays empty until the
+    abnormal and serious lists are kept (a later step of the credit module).
+    """
+    organization = get_object_or_404(
+        Organization.objects.only("id", "org_id", "registry"), org_id=org_id
+    )
+    score = (
+        Score.objects.current()
+        .filter(organization=organization)
+        .prefetch_related(
+            Prefetch("reasons", queryset=Reason.objects.order_by("position"))
+        )
+        .first()
+    )
+    reasons = list(score.reasons.all()) if score else []
+    as_of = score.holds_as_of(ScoringRun.objects.latest_completed()) if score else None
+    return CreditReport(
+        organization=organization, score=score, reasons=reasons, lists=[], as_of=as_of
+    )
+
+
+def score_history(*, organization: Organization) -> QuerySet[Score]:
+    """Every score the organization has had, latest first: how its grade moved."""
+    return Score.objects.filter(organization=organization).order_by("-as_of", "-id")
