@@ -21,6 +21,7 @@ venv: $(BIN)/.installed
 demo: venv
 	$(BIN)/python manage.py migrate --verbosity 0
 	$(BIN)/python manage.py seed_demo --orgs $(DEMO_ORGS) --years $(DEMO_YEARS) --seed 1 --if-empty
+	$(BIN)/python manage.py score_orgs --verbosity 1
 	$(BIN)/python manage.py demo_admin
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
