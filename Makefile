@@ -1,6 +1,7 @@
 # Sunshine: the two commands of the README, and the pieces they are made of.
 #   make demo   set up and start the demo portal at http://127.0.0.1:8000
-#   make test   set up and run the whole test suite (lint, SQLite, PostgreSQL)
+#   make test   set up and run the whole test suite (lint, SQLite, PostgreSQL +
+#               Elasticsearch, deploy checks)
 
 PYTHON ?= python3
 VENV := .venv
@@ -22,6 +23,7 @@ demo: venv
 	$(BIN)/python manage.py migrate --verbosity 0
 	$(BIN)/python manage.py seed_demo --orgs $(DEMO_ORGS) --years $(DEMO_YEARS) --seed 1 --if-empty
 	$(BIN)/python manage.py score_orgs --verbosity 1
+	$(BIN)/python manage.py search_index --rebuild
 	$(BIN)/python manage.py demo_admin
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
@@ -33,11 +35,16 @@ lint: venv
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(BIN)/python manage.py check
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 
+# Tests marked postgres or elasticsearch need the real servers: they run in the second
+# pass, which starts both (installing PostgreSQL, fetching Elasticsearch once).
 test-sqlite: venv
-	DATABASE_URL= $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not postgres"
+	DATABASE_URL= ELASTICSEARCH_URL= ELASTICSEARCH_TEST_URL= \
+	  $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not postgres and not elasticsearch"
 
 test-postgres: venv
-	DATABASE_URL=$$(scripts/postgres start) $(BIN)/pytest -n $(PYTEST_WORKERS)
+	DATABASE_URL=$$(scripts/postgres start) ELASTICSEARCH_URL= \
+	  ELASTICSEARCH_TEST_URL=$$(scripts/elasticsearch start) \
+	  $(BIN)/pytest -n $(PYTEST_WORKERS)
 
 check-deploy: venv
 	DJANGO_SETTINGS_MODULE=portal.settings.production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
@@ -45,4 +52,5 @@ check-deploy: venv
 
 clean:
 	scripts/postgres stop || true
-	rm -rf var/postgres var/sunshine.sqlite3
+	scripts/elasticsearch stop || true
+	rm -rf var/postgres var/elasticsearch var/sunshine.sqlite3

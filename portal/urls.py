@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/v1/", include(orgs_api.urlpatterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("orgs/", include("orgs.urls")),
+    path("", include("search.urls")),
 ]
 
 if settings.DEBUG:

@@ -32,6 +32,20 @@ DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")  # empty: embedded search
+# Authentication and TLS for a real cluster: user:password can also go in the URL.
+ELASTICSEARCH_OPTIONS = {
+    key: value
+    for key, value in {
+        "api_key": os.environ.get("ELASTICSEARCH_API_KEY") or None,
+        "ca_certs": os.environ.get("ELASTICSEARCH_CA_CERTS") or None,
+        "verify_certs": env_bool("ELASTICSEARCH_VERIFY_CERTS", True),
+        "request_timeout": float(os.environ.get("ELASTICSEARCH_TIMEOUT", "10")),
+    }.items()
+    if value is not None
+}
+SEARCH_INDEX_PREFIX = os.environ.get("SEARCH_INDEX_PREFIX", "sunshine")
+SEARCH_INDEX_SHARDS = int(os.environ.get("SEARCH_INDEX_SHARDS", "1"))
+SEARCH_INDEX_REPLICAS = int(os.environ.get("SEARCH_INDEX_REPLICAS", "0"))
 
 (BASE_DIR / "var").mkdir(exist_ok=True)  # the embedded database and media live here
 
@@ -51,6 +65,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 INSTALLED_APPS = [
     "portal",
     "orgs",
+    "search",
     "credit",
     "cms",
     "wagtail.contrib.forms",

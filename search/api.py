@@ -1,0 +1,139 @@
+"""Search API v1: ``/api/v1/search`` and ``/api/v1/search/suggest``.
+
+Thin: parse the parameters into a SearchQuery, call the selector, serialise. A bad
+parameter is a 400 with a message; an engine outage a 503; never a 500.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import selectors
+from .backends import SearchUnavailable
+from .query import FACETS, MAX_PAGE_SIZE, MAX_QUERY_LENGTH, InvalidSearch, SearchQuery
+
+_FACET = inline_serializer(
+    "SearchFacetValue",
+    {
+        "value": serializers.CharField(),
+        "label": serializers.CharField(),
+        "count": serializers.IntegerField(),
+    },
+    many=True,
+)
+_RESULTS = inline_serializer(
+    "SearchResults",
+    {
+        "count": serializers.IntegerField(),
+        "results": inline_serializer(
+            "SearchHit",
+            {
+                "org_id": serializers.CharField(),
+                "name": serializers.CharField(),
+                "name_en": serializers.CharField(),
+                "org_type": serializers.CharField(),
+                "region": serializers.CharField(),
+                "status": serializers.CharField(),
+                "grade": serializers.CharField(allow_null=True),
+                "highlight": serializers.CharField(help_text="HTML with <mark>"),
+            },
+            many=True,
+        ),
+        "facets": inline_serializer("SearchFacets", dict.fromkeys(FACETS, _FACET)),
+        "backend": serializers.ChoiceField(choices=["elasticsearch", "database"]),
+        "took_ms": serializers.FloatField(),
+        "next_cursor": serializers.CharField(),
+    },
+)
+_PARAMETERS = [
+    OpenApiParameter(
+        "q", str, description=f"name, code or a fragment (≤ {MAX_QUERY_LENGTH})"
+    ),
+    *[
+        OpenApiParameter(param, str, many=True, description=f"filter on {facet}")
+        for facet, param in FACETS.items()
+    ],
+    OpenApiParameter("list", str, many=True, description="list membership"),
+    OpenApiParameter("sort", str, enum=["relevance", "name", "income", "grade"]),
+    OpenApiParameter("page", int),
+    OpenApiParameter("page_size", int, description=f"at most {MAX_PAGE_SIZE}"),
+    OpenApiParameter("cursor", str, description="next_cursor of the previous page"),
+]
+
+
+def _error(message: str, status: int) -> Response:
+    return Response({"detail": message}, status=status)
+
+
+class SearchAPI(APIView):
+    @extend_schema(parameters=_PARAMETERS, responses={200: _RESULTS})
+    def get(self, request: Request) -> Response:
+        try:
+            query = SearchQuery.from_params(request.query_params)
+            results = selectors.search_organizations(query)
+        except InvalidSearch as error:
+            return _error(str(error), 400)
+        except SearchUnavailable:
+            return _error(_("Search is unavailable; please try again shortly."), 503)
+        response = Response(
+            {
+                "count": results.count,
+                "results": [asdict(hit) for hit in results.hits],
+                "facets": {
+                    facet: [asdict(value) for value in values]
+                    for facet, values in results.facets.items()
+                },
+                "backend": results.backend,
+                "took_ms": results.took_ms,
+                "next_cursor": results.next_cursor,
+            }
+        )
+        # The engine's own time beside the portal's, for benchmarks and browsers'
+        # developer tools (Server-Timing is a standard header).
+        timings = [f"search;dur={results.took_ms}"]
+        if results.engine_took_ms is not None:
+            timings.append(f"engine;dur={results.engine_took_ms}")
+        response["Server-Timing"] = ", ".join(timings)
+        return response
+
+
+class SuggestAPI(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, description="what the user has typed")],
+        responses={
+            200: inline_serializer(
+                "SearchSuggestions",
+                {
+                    "results": inline_serializer(
+                        "SearchSuggestion",
+                        {
+                            "org_id": serializers.CharField(),
+                            "name": serializers.CharField(),
+                            "name_en": serializers.CharField(),
+                        },
+                        many=True,
+                    )
+                },
+            )
+        },
+    )
+    def get(self, request: Request) -> Response:
+        text = request.query_params.get("q", "")
+        if len(text) > MAX_QUERY_LENGTH:
+            return _error(
+                _("The query is too long: at most %(n)d characters.")
+                % {"n": MAX_QUERY_LENGTH},
+                400,
+            )
+        try:
+            suggestions = selectors.suggest(text)
+        except SearchUnavailable:
+            return _error(_("Search is unavailable; please try again shortly."), 503)
+        return Response({"results": [asdict(s) for s in suggestions]})

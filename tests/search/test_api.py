@@ -1,0 +1,116 @@
+"""/api/v1/search, /api/v1/search/suggest and the /search/ page."""
+
+import pytest
+from django.core.management import call_command
+
+from tests.factories import OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def indexed(settings):
+    settings.ELASTICSEARCH_URL = ""
+    OrganizationFactory(name="深圳市慈善会", name_en="Shenzhen Charity Federation")
+    OrganizationFactory(name="深圳市慈善会志愿者协会", status="revoked")
+    call_command("search_index", rebuild=True, verbosity=0)
+
+
+def test_search_answers_the_documented_contract(api_client, indexed):
+    response = api_client.get(
+        "/api/v1/search", {"q": "慈善会", "page_size": 1}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {
+        "count",
+        "results",
+        "facets",
+        "backend",
+        "took_ms",
+        "next_cursor",
+    }
+    assert body["count"] == 2 and body["backend"] == "database"
+    assert set(body["results"][0]) == {
+        "org_id", "name", "name_en", "org_type", "region", "status", "grade", "highlight",
+    }  # fmt: skip
+    assert body["results"][0]["name"] == "深圳市慈善会"
+    assert "<mark>慈善会</mark>" in body["results"][0]["highlight"]
+    assert set(body["facets"]) == {"registry", "org_type", "region", "status", "grade"}
+    assert body["facets"]["status"] == [
+        {"value": "active", "label": "Active", "count": 1},
+        {"value": "revoked", "label": "Revoked (吊销)", "count": 1},
+    ]
+    assert body["next_cursor"]
+
+
+def test_filters_take_several_values(api_client, indexed):
+    response = api_client.get("/api/v1/search?status=active,revoked&type=social_group")
+    assert response.json()["count"] == 2
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"registry": "XX"}, "Unknown registry"),
+        ({"type": "cult"}, "Unknown type"),
+        ({"status": "dead"}, "Unknown status"),
+        ({"grade": "Z"}, "Unknown grade"),
+        ({"region": "<script>"}, "Unknown region"),
+        ({"list": "serious"}, "Unknown list"),
+        ({"sort": "random"}, "Unknown sort"),
+        ({"page_size": "101"}, "page_size is at most 100"),
+        ({"page_size": "0"}, "page_size must be"),
+        ({"page": "-1"}, "page must be"),
+        ({"page": "abc"}, "page must be"),
+        ({"page": "3"}, "beyond the last result"),
+        ({"page": "501", "page_size": "20"}, "cursor"),
+        ({"cursor": "not-a-cursor"}, "Invalid cursor"),
+        ({"q": "慈" * 10_000}, "too long"),
+    ],
+)
+def test_bad_parameters_answer_400_with_a_message(api_client, indexed, params, message):
+    response = api_client.get("/api/v1/search", params)
+    assert response.status_code == 400
+    assert message in response.json()["detail"]
+
+
+def test_engine_outage_answers_503(api_client, settings):
+    settings.ELASTICSEARCH_URL = "http://127.0.0.1:9"
+    response = api_client.get("/api/v1/search", {"q": "慈善"})
+    assert response.status_code == 503
+    assert api_client.get("/api/v1/search/suggest", {"q": "慈善"}).status_code == 503
+
+
+def test_suggest_completes_what_is_typed(api_client, indexed):
+    response = api_client.get("/api/v1/search/suggest", {"q": "深圳市慈"})
+    assert response.status_code == 200
+    assert [s["name"] for s in response.json()["results"]] == [
+        "深圳市慈善会",
+        "深圳市慈善会志愿者协会",
+    ]
+    assert (
+        api_client.get("/api/v1/search/suggest", {"q": "x" * 5000}).status_code == 400
+    )
+
+
+def test_search_page_shows_results_facets_and_chips(client, indexed):
+    response = client.get("/search/", {"q": "慈善会", "status": "active"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<mark>慈善会</mark>" in html
+    assert 'type="checkbox"' in html and "checked" in html
+    assert 'class="chip"' in html
+
+
+def test_search_page_empty_state_suggests_what_to_try(client, indexed):
+    response = client.get("/search/", {"q": "不存在的名字"})
+    assert response.status_code == 200
+    assert (
+        "Search by code" in response.content.decode()
+        or "代码" in response.content.decode()
+    )
+
+
+def test_search_page_reports_bad_parameters(client, indexed):
+    assert client.get("/search/", {"page_size": "500"}).status_code == 400
