@@ -4,6 +4,9 @@ from .base import *  # noqa: F403
 from .base import REST_FRAMEWORK, os
 
 DEBUG = False
+# Tests assert English messages unless they ask for Chinese; the portal's default
+# language (zh-hans) is tested on its own.
+LANGUAGE_CODE = "en"
 SECRET_KEY = os.environ.get("SECRET_KEY") or "test-only-insecure-key"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

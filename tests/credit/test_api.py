@@ -30,7 +30,8 @@ def late_org():
     return org
 
 
-def test_credit_follows_the_contract(api_client, late_org):
+def test_credit_follows_the_contract(api_client, late_org, settings):
+    settings.LANGUAGE_CODE = "zh-hans"  # the portal's default (test settings use en)
     response = api_client.get(f"/api/v1/orgs/{late_org.org_id}/credit")
 
     assert response.status_code == 200

@@ -45,3 +45,12 @@ def test_debug_defaults_to_off():
     from portal.settings import base
 
     assert base.env_bool("SUNSHINE_UNSET_VARIABLE_FOR_TEST") is False
+
+
+def test_pages_speak_chinese_by_default_and_english_on_request(client, db, settings):
+    settings.LANGUAGE_CODE = "zh-hans"  # the portal's default; test settings use en
+    chinese = client.get("/orgs/").content.decode()
+    english = client.get("/orgs/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "社会组织" in chinese and "筛选" in chinese
+    assert "Organizations" in english and "Filter" in english
+    assert "筛选" not in english
