@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import methodology, selectors
+from . import selectors
 from .models import Grade
 from .rules import RULES
 
@@ -57,33 +57,6 @@ class NotFoundSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-def credit_payload(report: selectors.CreditReport, *, language: str) -> dict:
-    """The API representation of a credit report, with texts in ``language``."""
-    score = report.score
-    registry = report.organization.registry
-    return {
-        "org_id": report.organization.org_id,
-        "score": score.score if score else None,
-        "grade": score.grade if score else None,
-        "methodology_version": (
-            score.methodology_version if score else methodology.METHODOLOGY_VERSION
-        ),
-        "as_of": report.as_of,
-        "reasons": [
-            {
-                "code": reason.code,
-                "title": reason.rule.title.get(language),
-                "points": reason.points,
-                "source": reason.rule.source(registry).get(language),
-                "evidence": reason.evidence,
-                "advice": reason.rule.advice.get(language),
-            }
-            for reason in report.reasons
-        ],
-        "lists": report.lists,
-    }
-
-
 class OrganizationCreditAPI(APIView):
     @extend_schema(
         summary="An organization's credit score, grade and the reasons for it",
@@ -103,7 +76,7 @@ class OrganizationCreditAPI(APIView):
     )
     def get(self, request: Request, org_id: str) -> Response:
         report = selectors.organization_credit(org_id=org_id)
-        payload = credit_payload(report, language=translation.get_language())
+        payload = selectors.credit_summary(report, language=translation.get_language())
         return Response(CreditSerializer(payload).data)
 
 

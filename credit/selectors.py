@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 
 from orgs.models import Organization
 
+from . import methodology
 from .models import Reason, Score, ScoringRun
 
 
@@ -54,3 +55,31 @@ def organization_credit(*, org_id: str) -> CreditReport:
 def score_history(*, organization: Organization) -> QuerySet[Score]:
     """Every score the organization has had, latest first: how its grade moved."""
     return Score.objects.filter(organization=organization).order_by("-as_of", "-id")
+
+
+def credit_summary(report: CreditReport, *, language: str) -> dict:
+    """A credit report as plain data with texts in ``language``: the API's contract,
+    and what the profile page shows."""
+    score = report.score
+    registry = report.organization.registry
+    return {
+        "org_id": report.organization.org_id,
+        "score": score.score if score else None,
+        "grade": score.grade if score else None,
+        "methodology_version": (
+            score.methodology_version if score else methodology.METHODOLOGY_VERSION
+        ),
+        "as_of": report.as_of,
+        "reasons": [
+            {
+                "code": reason.code,
+                "title": reason.rule.title.get(language),
+                "points": reason.points,
+                "source": reason.rule.source(registry).get(language),
+                "evidence": reason.evidence,
+                "advice": reason.rule.advice.get(language),
+            }
+            for reason in report.reasons
+        ],
+        "lists": report.lists,
+    }

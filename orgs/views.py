@@ -2,6 +2,9 @@
 
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils import translation
+
+from credit import selectors as credit_selectors
 
 from . import selectors
 from .models import OrgType, Registry, Status
@@ -32,6 +35,10 @@ def organization_list_view(request):
 def organization_profile_view(request, org_id: str):
     organization = selectors.organization_profile(org_id=org_id)
     filings = list(organization.filings.all())
+    credit = credit_selectors.credit_summary(
+        credit_selectors.organization_credit(org_id=org_id),
+        language=translation.get_language(),
+    )
     return render(
         request,
         "orgs/organization_profile.html",
@@ -39,5 +46,6 @@ def organization_profile_view(request, org_id: str):
             "organization": organization,
             "filings": filings,
             "events": organization.events.all(),
+            "credit": credit,
         },
     )

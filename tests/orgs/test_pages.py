@@ -128,3 +128,30 @@ def test_national_region_filter_does_not_match_beijing(client):
     html = client.get("/orgs/", {"region": "100000"}).content.decode()
     assert "全国甲协会" in html
     assert "北京乙协会" not in html
+
+
+def test_profile_shows_the_grade_with_each_reason_source_and_advice(client):
+    import datetime as dt
+
+    from credit.services import organization_rescore
+
+    org = OrganizationFactory()
+    FilingFactory(organization=org, fiscal_year=2023)
+    FilingFactory(organization=org, fiscal_year=2024, submitted_on=dt.date(2025, 7, 1))
+    organization_rescore(organization=org, as_of=dt.date(2025, 12, 1))
+    other = OrganizationFactory()
+    for year in range(2015, 2025):
+        FilingFactory(
+            organization=other, fiscal_year=year, submitted_on=dt.date(year + 1, 8, 1)
+        )
+    organization_rescore(organization=other, as_of=dt.date(2025, 12, 1))
+
+    count, html = profile_queries(client, org)
+    other_count, _ = profile_queries(client, other)
+
+    assert "Credit grade" in html
+    assert "FILING_LATE" not in html  # codes stay internal; the page shows the title
+    assert "Annual report filed late" in html
+    assert "How to fix it" in html
+    assert count == other_count
+    assert count <= 10
