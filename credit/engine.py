@@ -38,6 +38,7 @@ from orgs.models import (
     RegulatoryEvent,
     UnregisteredName,
 )
+from search.services import outbox_record
 
 from . import methodology as m
 from .models import NameFinding, Reason, Score, ScoringRun
@@ -231,17 +232,17 @@ def save_evaluation(
         current = {}
         if org_pks:
             current = {
-                org: (score_id, print_)
-                for org, score_id, print_ in Score.objects.current()
+                org: (score_id, print_, grade)
+                for org, score_id, print_, grade in Score.objects.current()
                 .filter(
                     organization_id__gte=min(org_pks), organization_id__lte=max(org_pks)
                 )
-                .values_list("organization_id", "id", "fingerprint")
+                .values_list("organization_id", "id", "fingerprint", "grade")
             }
         changed = [
             row
             for row, (pk, print_) in enumerate(zip(org_pks, fingerprints, strict=True))
-            if current.get(pk, (None, None))[1] != print_
+            if current.get(pk, (None, None, None))[1] != print_
         ]
         report.changed += len(changed)
         report.unchanged += len(org_pks) - len(changed)
@@ -286,6 +287,16 @@ def save_evaluation(
         ]
         Reason.objects.bulk_create(reasons, batch_size=WRITE_BATCH)
         report.reasons_written += len(reasons)
+        # The grade is in the search document: a new grade goes to the search outbox
+        # in the same transaction.
+        outbox_record(
+            organization_ids=[
+                result.organization_id
+                for result in results
+                if current.get(result.organization_id, (None, None, None))[2]
+                != result.grade
+            ]
+        )
 
 
 def score_orgs(

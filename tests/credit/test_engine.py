@@ -245,3 +245,25 @@ def test_score_orgs_command_dry_run_and_bad_date():
     engine.score_orgs(as_of=AS_OF)
     with pytest.raises(CommandError, match="cannot score an earlier date"):
         call_command("score_orgs", "--as-of", "2025-01-01")
+
+
+@pytest.mark.django_db
+def test_a_new_grade_is_queued_for_the_search_index_and_an_unchanged_one_is_not():
+    import datetime as dt
+
+    from credit.services import organization_rescore
+    from search.models import OutboxEntry
+    from tests.factories import FilingFactory, OrganizationFactory
+
+    org = OrganizationFactory()
+    FilingFactory(organization=org, fiscal_year=2024)
+    OutboxEntry.objects.all().delete()
+
+    organization_rescore(organization=org, as_of=dt.date(2025, 12, 1))
+    assert list(OutboxEntry.objects.values_list("organization_id", flat=True)) == [
+        org.pk
+    ]
+
+    OutboxEntry.objects.all().delete()
+    organization_rescore(organization=org, as_of=dt.date(2025, 12, 1))
+    assert not OutboxEntry.objects.exists()
