@@ -155,3 +155,11 @@ def test_profile_shows_the_grade_with_each_reason_source_and_advice(client):
     assert "How to fix it" in html
     assert count == other_count
     assert count <= 10
+
+
+def test_regions_are_shown_by_name_in_the_chosen_language(client):
+    org = OrganizationFactory(region="440305")
+    chinese = client.get(org.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    english = client.get(org.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+    assert "广东省 深圳市 南山区" in chinese.content.decode()
+    assert "Shenzhen, Guangdong" in english.content.decode()
