@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from orgs.models import OrgType, Registry, Status
+from orgs.regions import region_label
 
 MAX_QUERY_LENGTH = 200
 MAX_PAGE_SIZE = 100
@@ -58,6 +59,8 @@ def facet_label(facet: str, value: str) -> str:
             return value
     if facet == "grade":
         return str(GRADE_LABELS.get(value, value))
+    if facet == "region":
+        return region_label(value)
     return value
 
 

@@ -20,6 +20,7 @@ def test_home_page_shows_headline_figures_and_search(client):
     html = response.content.decode()
     assert response.status_code == 200
     assert 'name="q"' in html
+    assert 'action="/search/"' in html
     assert "<strong>5</strong>" in html  # 4 + the filing's organization
     assert "<strong>1</strong>" in html
 

@@ -22,3 +22,14 @@ def test_region_labels(code, zh, en):
 def test_province_code():
     assert province_code("440305") == "440000"
     assert province_code("DE") == "DE"
+
+
+def test_search_region_facets_are_labelled_by_name():
+    from django.utils import translation
+
+    from search.query import facet_label
+
+    with translation.override("zh-hans"):
+        assert facet_label("region", "440000") == "广东省"
+    with translation.override("en"):
+        assert facet_label("region", "440000") == "Guangdong"
