@@ -37,6 +37,11 @@ def organization_credit(*, org_id: str) -> CreditReport:
     organization = get_object_or_404(
         Organization.objects.only("id", "org_id", "registry"), org_id=org_id
     )
+    return organization_credit_report(organization=organization)
+
+
+def organization_credit_report(*, organization: Organization) -> CreditReport:
+    """The current credit result of an organization already loaded (three queries)."""
     score = (
         Score.objects.current()
         .filter(organization=organization)

@@ -36,7 +36,7 @@ def organization_profile_view(request, org_id: str):
     organization = selectors.organization_profile(org_id=org_id)
     filings = list(organization.filings.all())
     credit = credit_selectors.credit_summary(
-        credit_selectors.organization_credit(org_id=org_id),
+        credit_selectors.organization_credit_report(organization=organization),
         language=translation.get_language(),
     )
     return render(
