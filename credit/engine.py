@@ -136,7 +136,10 @@ def read_chunk(organizations: list[tuple], *, id_range: bool = False) -> Chunk:
     return Chunk(
         organizations=organizations,
         filings=list(
-            Filing.objects.filter(scope).order_by().values_list(*FILING_VALUES)
+            Filing.objects.published()
+            .filter(scope)
+            .order_by()
+            .values_list(*FILING_VALUES)
         ),
         events=list(
             RegulatoryEvent.objects.filter(scope).order_by().values_list(*EVENT_VALUES)

@@ -1004,9 +1004,39 @@ def _draw_filings(rng, rates, calendar, orgs: _Orgs) -> Columns:
             "audit_opinion": audit_names[opinion[row, col]].tolist(),
             "source": [DEMO_SOURCE] * count,
             "source_document": [""] * count,
+            # The generated register's filings were reviewed long ago: published.
+            **_published_filing_state(count),
         }
     )
     return columns
+
+
+def _published_filing_state(count: int) -> Columns:
+    """The workflow columns of a filing published on import (see Filing)."""
+    nothing = [None] * count
+    return {
+        "live": np.ones(count, dtype=bool),
+        "has_unpublished_changes": np.zeros(count, dtype=bool),
+        "review_state": ["accepted"] * count,
+        **dict.fromkeys(
+            (
+                "attachment_id",
+                "submitted_at",
+                "prepared_by_id",
+                "first_published_at",
+                "last_published_at",
+                "go_live_at",
+                "expire_at",
+                "live_revision_id",
+                "latest_revision_id",
+                "locked_at",
+                "locked_by_id",
+            ),
+            nothing,
+        ),
+        "locked": np.zeros(count, dtype=bool),
+        "expired": np.zeros(count, dtype=bool),
+    }
 
 
 def _draw_former_names(rng, rates, calendar, orgs: _Orgs) -> Columns:
@@ -1434,6 +1464,8 @@ def _tsv_column(values) -> list[str]:
         return values.astype(str).tolist()
     if values and isinstance(values[0], list):
         return [json.dumps(item, ensure_ascii=False) for item in values]
+    if values and values[0] is None:
+        return [NULL] * len(values)
     return values
 
 

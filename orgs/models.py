@@ -7,10 +7,22 @@ million organizations. Staff edit them as Wagtail snippets (``orgs/wagtail_hooks
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from wagtail.models import (
+    DraftStateMixin,
+    LockableMixin,
+    RevisionMixin,
+    Task,
+    TaskState,
+    WorkflowMixin,
+)
 
 from .identifiers import identifier_problem
 
@@ -204,14 +216,41 @@ INCOME_FIELDS = ("donations", "government_grants", "services", "investment", "ot
 EXPENSE_FIELDS = ("programs", "management", "fundraising", "other")
 
 
+class ReviewState(models.TextChoices):
+    """Where a filing stands between its preparer and the public.
+
+    Imported filings arrive accepted: the register that published them reviewed them.
+    """
+
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    UNDER_REVIEW = "under_review", _("Under review")
+    RETURNED = "returned", _("Returned for changes")
+    ACCEPTED = "accepted", _("Accepted")
+
+
 class FilingQuerySet(models.QuerySet):
+    def published(self):
+        """Filings the public may see: accepted ones. Drafts, filings in review and
+        returned filings are never published."""
+        return self.filter(live=True)
+
     def current(self):
-        """The latest version of each filing (amended returns supersede earlier ones)."""
-        return self.filter(superseded=False)
+        """The latest published version of each filing (an accepted amendment
+        supersedes the earlier versions)."""
+        return self.filter(live=True, superseded=False)
 
 
-class Filing(models.Model):
-    """One annual report or return for one fiscal year; an amendment is a new version."""
+class Filing(
+    WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, models.Model
+):
+    """One annual report or return for one fiscal year; an amendment is a new version.
+
+    Filings submitted through the portal start as drafts (``live`` false) and are
+    published when a regulator accepts them through the Wagtail workflow; imported
+    filings are published on import. Nothing is deleted: a returned filing is fixed
+    and resubmitted, an accepted one is amended by a new version.
+    """
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="filings"
@@ -251,6 +290,39 @@ class Filing(models.Model):
     source_document = models.FileField(
         _("original document"), upload_to="filings/%Y/", blank=True
     )
+    attachment = models.ForeignKey(
+        "wagtaildocs.Document",
+        verbose_name=_("attachment (PDF)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    review_state = models.CharField(
+        _("review state"),
+        max_length=16,
+        choices=ReviewState.choices,
+        default=ReviewState.ACCEPTED,
+        db_index=True,
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("prepared by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    _revisions = GenericRelation("wagtailcore.Revision", related_query_name="filing")
+    workflow_states = GenericRelation(
+        "wagtailcore.WorkflowState",
+        content_type_field="base_content_type",
+        object_id_field="object_id",
+        related_query_name="filing",
+        for_concrete_model=False,
+    )
 
     objects = FilingQuerySet.as_manager()
 
@@ -279,6 +351,10 @@ class Filing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id} {self.fiscal_year} v{self.version}"
+
+    @property
+    def revisions(self):
+        return self._revisions
 
     @property
     def total_income(self):
@@ -371,3 +447,217 @@ class UnregisteredName(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class MemberRole(models.TextChoices):
+    PREPARER = "preparer", _("Preparer (drafts filings)")
+    APPROVER = "approver", _("Approver (drafts and submits filings)")
+
+
+class Membership(models.Model):
+    """A user who files for an organization. Preparers draft; approvers also submit."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=MemberRole.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization"], name="membership_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organization_id} ({self.role})"
+
+
+class Regulator(models.Model):
+    """A regulator's jurisdiction: the registering authority at one level of one
+    region. A regulator sees and acts only on organizations registered there."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="regulator"
+    )
+    registry = models.CharField(
+        _("registry"), max_length=16, choices=Registry.choices, default=Registry.CN_MCA
+    )
+    region = models.CharField(
+        _("region"),
+        max_length=16,
+        help_text=_("GB/T 2260 code of the authority's region, e.g. 440000"),
+    )
+    registration_level = models.CharField(
+        _("registration level"), max_length=16, choices=RegistrationLevel.choices
+    )
+    authority = models.CharField(_("authority"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("regulator")
+        verbose_name_plural = _("regulators")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.registration_level} {self.region})"
+
+
+class FilingToken(models.Model):
+    """An API token an organization's accounting software files with. Only a hash
+    of the token is stored; the token itself is shown once, when it is made."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="filing_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    key_prefix = models.CharField(max_length=8, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("filing API token")
+        verbose_name_plural = _("filing API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}: {self.name} ({self.key_prefix}…)"
+
+
+class ApiSubmission(models.Model):
+    """One filing API call under an Idempotency-Key: a retry with the same key and
+    body answers the first response again instead of filing twice."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="api_submissions"
+    )
+    idempotency_key = models.CharField(max_length=255)
+    body_sha256 = models.CharField(max_length=64)
+    filing = models.ForeignKey(
+        Filing, on_delete=models.CASCADE, related_name="api_submissions"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "idempotency_key"],
+                name="api_submission_unique_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.idempotency_key}"
+
+
+class ReminderKind(models.TextChoices):
+    DAYS_30 = "30d", _("30 days before the due date")
+    DAYS_7 = "7d", _("7 days before the due date")
+    DAYS_1 = "1d", _("1 day before the due date")
+    OVERDUE = "overdue", _("Overdue")
+
+
+class FilingReminder(models.Model):
+    """A reminder sent, so each one goes out once."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="reminders"
+    )
+    fiscal_year = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=8, choices=ReminderKind.choices)
+    sent_at = models.DateTimeField(auto_now_add=True)
+    recipients = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "fiscal_year", "kind"],
+                name="filing_reminder_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.fiscal_year} {self.kind}"
+
+
+class RegulatorReviewTask(Task):
+    """The regulator's review of a submitted filing, as a step of a Wagtail workflow.
+
+    Unlike Wagtail's group approval, who may act depends on the filing: only a
+    regulator whose jurisdiction covers the filing's organization (or a superuser)
+    sees the actions. "Start review" marks the filing under review; "return"
+    requires the reasons, which the organization reads on its dashboard.
+    """
+
+    def _may_review(self, obj, user) -> bool:
+        from .access import user_may_review
+
+        return user_may_review(user=user, organization=obj.organization)
+
+    def user_can_access_editor(self, obj, user):
+        return self._may_review(obj, user)
+
+    def locked_for_user(self, obj, user):
+        return not self._may_review(obj, user)
+
+    def user_can_lock(self, obj, user):
+        return self._may_review(obj, user)
+
+    def get_actions(self, obj, user):
+        if not self._may_review(obj, user):
+            return []
+        actions = [
+            ("reject", _("Return with reasons"), True),
+            ("approve", _("Accept and publish"), False),
+            ("approve", _("Accept with comment"), True),
+        ]
+        if obj.review_state == ReviewState.SUBMITTED:
+            actions.insert(0, ("claim", _("Start review"), False))
+        return actions
+
+    def on_action(self, task_state, user, action_name, **kwargs):
+        if action_name == "claim":
+            from .submissions.services import filing_review_start
+
+            filing_review_start(
+                filing=task_state.workflow_state.content_object, user=user
+            )
+            return
+        super().on_action(task_state, user, action_name, **kwargs)
+
+    def get_form_for_action(self, action):
+        if action == "reject":
+            from .submissions.forms import ReturnReasonsForm
+
+            return ReturnReasonsForm
+        return super().get_form_for_action(action)
+
+    def get_task_states_user_can_moderate(self, user, **kwargs):
+        from .access import filings_reviewable_by
+
+        in_progress = self.task_states.filter(status=TaskState.STATUS_IN_PROGRESS)
+        if user.is_superuser:
+            return in_progress
+        ids = filings_reviewable_by(user=user).annotate(
+            pk_text=Cast("pk", models.CharField())
+        )
+        return in_progress.filter(
+            workflow_state__base_content_type=ContentType.objects.get_for_model(Filing),
+            workflow_state__object_id__in=ids.values("pk_text"),
+        )
+
+    @classmethod
+    def get_description(cls):
+        return _("Regulators whose jurisdiction covers the organization review it")
+
+    class Meta:
+        verbose_name = _("regulator review")
+        verbose_name_plural = _("regulator reviews")

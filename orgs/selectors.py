@@ -68,7 +68,10 @@ def organization_profile(*, org_id: str) -> Organization:
     return get_object_or_404(
         Organization.objects.prefetch_related(
             Prefetch(
-                "filings", queryset=Filing.objects.order_by("-fiscal_year", "-version")
+                "filings",
+                queryset=Filing.objects.published().order_by(
+                    "-fiscal_year", "-version"
+                ),
             ),
             Prefetch(
                 "events", queryset=RegulatoryEvent.objects.order_by("-date", "-id")
@@ -101,7 +104,7 @@ def _count_headline_figures(today: dt.date) -> dict[str, int]:
         active=Count("id", filter=Q(status=Status.ACTIVE)),
         charities=Count("id", filter=Q(charity=True)),
     )
-    orgs["filings_this_year"] = Filing.objects.filter(
-        submitted_on__year=today.year
-    ).count()
+    orgs["filings_this_year"] = (
+        Filing.objects.published().filter(submitted_on__year=today.year).count()
+    )
     return orgs

@@ -86,7 +86,7 @@ def _write(stream: BinaryIO, report: ExportReport, *, progress: bool) -> None:
             stream.write("".join(chunk).encode("utf-8"))
             report.organizations += len(chunk)
             bar.update(len(chunk))
-    report.filings = Filing.objects.count()
+    report.filings = Filing.objects.published().count()
     report.events = RegulatoryEvent.objects.count()
 
 
@@ -106,7 +106,8 @@ def _chunks():
         if after is not None:
             in_chunk["organization__org_id__gt"] = after
         filings = _grouped(
-            Filing.objects.filter(**in_chunk)
+            Filing.objects.published()
+            .filter(**in_chunk)
             .order_by("organization_id", "fiscal_year", "version")
             .values_list("organization_id", *FILING.columns)
         )

@@ -601,7 +601,12 @@ class CopyRowWriter(RowWriter):
 
     def insert(self, model, columns: tuple[str, ...], rows: list[tuple]) -> None:
         if rows:
+            defaults = _model_defaults(model, columns)
             db_columns = tuple(model._meta.get_field(name).column for name in columns)
+            if defaults:
+                db_columns += tuple(column for column, _value in defaults)
+                extra = tuple(value for _column, value in defaults)
+                rows = (row + extra for row in rows)
             self._copy(model._meta.db_table, db_columns, rows)
 
     def _copy(self, table: str, columns: tuple[str, ...], rows) -> None:
@@ -616,6 +621,19 @@ class CopyRowWriter(RowWriter):
         ):
             for row in rows:
                 copy.write_row(row)
+
+
+def _model_defaults(model, given: tuple[str, ...]) -> list[tuple[str, object]]:
+    """(column, value) for the model's NOT NULL fields the format does not carry,
+    e.g. a filing's publication state: COPY does not apply Django's defaults."""
+    return [
+        (field.column, field.get_default())
+        for field in model._meta.concrete_fields
+        if not field.null
+        and field.has_default()
+        and field.name not in given
+        and field.attname not in given
+    ]
 
 
 def _json(value) -> str:
