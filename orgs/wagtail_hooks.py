@@ -1,9 +1,33 @@
-"""Staff edit registry records as Wagtail snippets (they are not pages)."""
+"""Staff edit registry records as Wagtail snippets (they are not pages); regulators
+review filings here through the workflow."""
 
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from .access import filings_reviewable_by
 from .models import Filing, Organization, RegulatoryEvent, UnregisteredName
+
+
+class FilingPermissionPolicy(ModelPermissionPolicy):
+    """Filings are never deleted: a wrong one is returned, a changed one amended.
+    Publishing is the end of the regulator's review: a regulator may publish, and
+    the review task lets them act only within their jurisdiction."""
+
+    def user_has_permission(self, user, action):
+        if action == "delete":
+            return False
+        if action == "publish" and user.is_active and hasattr(user, "regulator"):
+            return True
+        return super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return super().user_has_any_permission(
+            user, [a for a in actions if a != "delete"]
+        )
 
 
 class OrganizationViewSet(SnippetViewSet):
@@ -21,8 +45,19 @@ class OrganizationViewSet(SnippetViewSet):
 class FilingViewSet(SnippetViewSet):
     model = Filing
     icon = "doc-full"
-    list_display = ["organization", "fiscal_year", "version", "form", "submitted_on"]
-    list_filter = ["form", "fiscal_year"]
+    list_display = [
+        "organization",
+        "fiscal_year",
+        "version",
+        "review_state",
+        "submitted_on",
+    ]
+    list_filter = ["review_state", "form", "fiscal_year"]
+    search_backend_name = None
+
+    def get_queryset(self, request):
+        # Regulators list only their jurisdiction's filings; superusers all.
+        return filings_reviewable_by(user=request.user).select_related("organization")
 
 
 class RegulatoryEventViewSet(SnippetViewSet):
@@ -39,6 +74,8 @@ class UnregisteredNameViewSet(SnippetViewSet):
     list_filter = ["source"]
 
 
+register_permission_policy(Filing, FilingPermissionPolicy(Filing))
+
 for viewset in (
     OrganizationViewSet,
     FilingViewSet,
@@ -46,3 +83,19 @@ for viewset in (
     UnregisteredNameViewSet,
 ):
     register_snippet(viewset)
+
+
+@hooks.register("register_log_actions")
+def register_filing_actions(actions):
+    actions.register_action(
+        "sunshine.filing.review_start", _("Start review"), _("Review started")
+    )
+    actions.register_action(
+        "sunshine.filing.api_submit", _("Submit by API"), _("Submitted by API")
+    )
+    actions.register_action(
+        "sunshine.token.create", _("Create filing token"), _("Filing token created")
+    )
+    actions.register_action(
+        "sunshine.token.revoke", _("Revoke filing token"), _("Filing token revoked")
+    )

@@ -1,11 +1,13 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from orgs import api as orgs_api
+from portal.signin import SignInView
 
 handler404 = "portal.views.not_found"
 
@@ -15,6 +17,10 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", include("credit.api")),
     path("api/v1/", include(orgs_api.urlpatterns)),
+    path("api/v1/", include("orgs.submissions.urls_api")),
+    path("account/login/", SignInView.as_view(), name="login"),
+    path("account/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", include("orgs.submissions.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("orgs/", include("orgs.urls")),
     path("", include("search.urls")),

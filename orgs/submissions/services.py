@@ -9,25 +9,34 @@ organization what happened.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
+import secrets
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
-from wagtail.models import Workflow, WorkflowContentType, WorkflowState
+from wagtail.models import (
+    Workflow,
+    WorkflowContentType,
+    WorkflowState,
+    WorkflowTask,
+)
 from wagtail.signals import published, workflow_approved, workflow_rejected
 
 from credit.rules.base import DUE_DATE_RULES
 
 from ..access import user_may_prepare, user_may_submit
 from ..models import (
+    ApiSubmission,
     Filing,
+    FilingToken,
     Membership,
     Organization,
     RegulatorReviewTask,
@@ -65,7 +74,7 @@ def review_workflow() -> Workflow:
     with transaction.atomic():
         workflow = Workflow.objects.create(name=REVIEW_WORKFLOW_NAME)
         task = RegulatorReviewTask.objects.create(name=_("Regulator review"))
-        workflow.workflow_tasks.create(task=task, sort_order=0)
+        WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
         WorkflowContentType.objects.create(content_type=content_type, workflow=workflow)
     return workflow
 
@@ -271,3 +280,128 @@ def filing_return_reasons(filing: Filing) -> list[dict]:
         {"status": s.status, "comment": s.comment, "finished_at": s.finished_at}
         for s in states
     ]
+
+
+TOKEN_PREFIX = "sfk_"  # noqa: S105 (a prefix, not a secret)
+
+
+def _token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def filing_token_create(*, organization: Organization, user, name: str):
+    """A new API token for the organization's accounting software; returns the
+    token row and the token itself, which is never stored and shown only now."""
+    if not user_may_submit(user=user, organization=organization):
+        raise PermissionDenied
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = FilingToken.objects.create(
+        organization=organization,
+        name=name,
+        key_prefix=raw[: len(TOKEN_PREFIX) + 4],
+        key_hash=_token_hash(raw),
+        created_by=user,
+    )
+    log(
+        instance=organization,
+        action="sunshine.token.create",
+        user=user,
+        data={"token": token.name, "prefix": token.key_prefix},
+    )
+    return token, raw
+
+
+def filing_token_revoke(*, token: FilingToken, user) -> None:
+    if not user_may_submit(user=user, organization=token.organization):
+        raise PermissionDenied
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        log(
+            instance=token.organization,
+            action="sunshine.token.revoke",
+            user=user,
+            data={"token": token.name, "prefix": token.key_prefix},
+        )
+
+
+def filing_token_find(raw: str) -> FilingToken | None:
+    """The live token a request presents, or None."""
+    if not raw.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        FilingToken.objects.select_related("organization")
+        .filter(key_hash=_token_hash(raw), revoked_at__isnull=True)
+        .first()
+    )
+    if token is not None:
+        FilingToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token
+
+
+class IdempotencyConflict(Exception):
+    """The Idempotency-Key was used before with a different body."""
+
+
+def api_filing_submit(
+    *,
+    token: FilingToken,
+    idempotency_key: str,
+    body: bytes,
+    raw: dict,
+    submit: bool,
+    today: dt.date | None = None,
+) -> tuple[Filing | None, Checked | None, bool]:
+    """A filing sent by an organization's software: validate, save, submit.
+
+    Returns (filing, checked, replayed). With problems nothing is written and the
+    filing is None. The same key with the same body answers the filing made the
+    first time (replayed); with another body it raises IdempotencyConflict.
+    """
+    from .validation import validate_filing
+
+    today = today or timezone.localdate()
+    organization = token.organization
+    digest = hashlib.sha256(body).hexdigest()
+    previous = (
+        ApiSubmission.objects.filter(
+            organization=organization, idempotency_key=idempotency_key
+        )
+        .select_related("filing")
+        .first()
+    )
+    if previous is not None:
+        if previous.body_sha256 != digest:
+            raise IdempotencyConflict
+        return previous.filing, None, True
+    checked = validate_filing(raw, organization=organization, today=today)
+    if not checked.ok:
+        return None, checked, False
+    try:
+        with transaction.atomic():
+            filing = filing_draft_save(
+                organization=organization, user=None, checked=checked
+            )
+            if submit:
+                filing = filing_submit(filing=filing, user=None, today=today)
+            ApiSubmission.objects.create(
+                organization=organization,
+                idempotency_key=idempotency_key,
+                body_sha256=digest,
+                filing=filing,
+            )
+            log(
+                instance=filing,
+                action="sunshine.filing.api_submit",
+                user=None,
+                data={"token": token.key_prefix, "idempotency_key": idempotency_key},
+            )
+    except IntegrityError:
+        # A concurrent retry with the same key won the race: answer its filing.
+        previous = ApiSubmission.objects.get(
+            organization=organization, idempotency_key=idempotency_key
+        )
+        if previous.body_sha256 != digest:
+            raise IdempotencyConflict from None
+        return previous.filing, None, True
+    return filing, checked, False

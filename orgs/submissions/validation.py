@@ -55,6 +55,7 @@ REQUIRED_KEYS = (
     "net_assets",
 )
 FIGURE_KEYS = tuple(k for k in SUBMITTED_KEYS if k.startswith(("income_", "expenses_")))
+WHOLE_NUMBER_KEYS = ("fiscal_year", "employees", "volunteers")
 BALANCE_TOLERANCE = Decimal("1")
 PDF_MAX_BYTES = 20 * 1024 * 1024
 
@@ -129,6 +130,8 @@ def validate_filing(
                 problems.append(Problem(key, _("is required")))
             values[key] = None
             continue
+        if key in WHOLE_NUMBER_KEYS and isinstance(value, str) and value.isdigit():
+            value = int(value)  # the form and the templates send text
         try:
             values[key] = READERS[key](value)
         except Invalid as invalid:
