@@ -7,4 +7,9 @@ app_name = "orgs"
 urlpatterns = [
     path("", views.organization_list_view, name="list"),
     path("<str:org_id>/", views.organization_profile_view, name="profile"),
+    path(
+        "<str:org_id>/filings/<int:pk>/document",
+        views.filing_document_view,
+        name="filing-document",
+    ),
 ]

@@ -1,13 +1,14 @@
 """Public registry pages: the organization list and the organization profile."""
 
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, render
 from django.utils import translation
 
 from credit import selectors as credit_selectors
 
 from . import selectors
-from .models import OrgType, Registry, Status
+from .models import Filing, OrgType, Registry, Status
 
 
 def organization_list_view(request):
@@ -48,4 +49,25 @@ def organization_profile_view(request, org_id: str):
             "events": organization.events.all(),
             "credit": credit,
         },
+    )
+
+
+def filing_document_view(request, org_id: str, pk: int):
+    """A filing's attached PDF: public once the filing is accepted, before that only
+    for the organization's members and its regulators (404 for everyone else)."""
+    from .access import filings_visible_to
+
+    visible = Filing.objects.published() | filings_visible_to(user=request.user)
+    filing = get_object_or_404(
+        visible.select_related("attachment"),
+        pk=pk,
+        organization__org_id=org_id,
+        attachment__isnull=False,
+    )
+    document = filing.attachment
+    return FileResponse(
+        document.file.open("rb"),
+        content_type="application/pdf",
+        as_attachment=False,
+        filename=f"{org_id}-{filing.fiscal_year}-v{filing.version}.pdf",
     )

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from wagtail.documents import get_document_model
-from wagtail.models import Collection
+from wagtail.models import Collection, CollectionViewRestriction
 
 from ..access import filings_visible_to, organizations_filed_by, user_may_submit
 from ..models import Filing, FilingToken, Organization
@@ -237,9 +237,17 @@ def filing_attachment(request, pk: int):
 
 
 def _attachment_collection() -> Collection:
+    """Attachments live in a collection Wagtail serves to superusers only; the
+    public reaches an accepted filing's PDF through orgs' filing_document_view."""
     root = Collection.get_first_root_node()
     existing = root.get_children().filter(name=ATTACHMENT_COLLECTION).first()
-    return existing or root.add_child(name=ATTACHMENT_COLLECTION)
+    if existing is not None:
+        return existing
+    collection = root.add_child(name=ATTACHMENT_COLLECTION)
+    CollectionViewRestriction.objects.create(
+        collection=collection, restriction_type=CollectionViewRestriction.GROUPS
+    )
+    return collection
 
 
 @login_required
