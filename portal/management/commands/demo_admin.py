@@ -1,7 +1,10 @@
-"""Create (or keep) the demo's staff account and print how to sign in.
+"""Create (or keep) the demo's accounts and print how to sign in.
 
 The demo runs on loopback only; its password is generated once, stored under var/
-(which git ignores) and printed each time so a newcomer can sign in to /admin/.
+(which git ignores) and printed each time so a newcomer can sign in: the staff
+account (/admin/), a regulator of the busiest municipal jurisdiction (reviews in
+/admin/), and an approver and a preparer of one active organization there
+(/account/). All share the one generated password.
 """
 
 import secrets
@@ -36,3 +39,66 @@ class Command(BaseCommand):
                 f"Demo admin: http://127.0.0.1:8000/admin/  user {USERNAME}  password {password}"
             )
         )
+        for line in demo_accounts(password):
+            self.stdout.write(self.style.SUCCESS(line))
+
+
+def demo_accounts(password: str) -> list[str]:
+    """A regulator and two members of one organization in the regulator's region."""
+    from django.contrib.auth.models import Permission
+    from django.db.models import Count
+
+    from orgs.models import (
+        MemberRole,
+        Membership,
+        Organization,
+        Registry,
+        Regulator,
+        Status,
+    )
+
+    organizations = Organization.objects.filter(
+        registry=Registry.CN_MCA, status=Status.ACTIVE, registration_level="municipal"
+    )
+    busiest = (
+        organizations.values("region").annotate(n=Count("id")).order_by("-n").first()
+    )
+    if busiest is None:
+        return []
+    organization = organizations.filter(region=busiest["region"]).order_by("pk").first()
+    users = get_user_model().objects
+    lines = []
+    regulator, _ = users.get_or_create(username="regulator")
+    Regulator.objects.get_or_create(
+        user=regulator,
+        defaults={"region": busiest["region"], "registration_level": "municipal"},
+    )
+    regulator.user_permissions.add(
+        Permission.objects.get(
+            content_type__app_label="wagtailadmin", codename="access_admin"
+        )
+    )
+    lines.append(
+        f"Demo regulator ({busiest['region']}): http://127.0.0.1:8000/admin/  "
+        f"user regulator  password {password}"
+    )
+    for username, role in (
+        ("approver", MemberRole.APPROVER),
+        ("preparer", MemberRole.PREPARER),
+    ):
+        user, _ = users.get_or_create(
+            username=username, defaults={"email": f"{username}@example.org"}
+        )
+        Membership.objects.get_or_create(
+            user=user, organization=organization, defaults={"role": role}
+        )
+        lines.append(
+            f"Demo {role} of {organization.name}: http://127.0.0.1:8000/account/  "
+            f"user {username}  password {password}"
+        )
+    for username in ("regulator", "approver", "preparer"):
+        user = users.get(username=username)
+        if not user.check_password(password):
+            user.set_password(password)
+            user.save()
+    return lines
