@@ -17,3 +17,5 @@ X_FRAME_OPTIONS = "DENY"
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
 )
+# Regulators and staff enter a TOTP code after their password.
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", True)
