@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import authentication, exceptions, status
 from rest_framework.response import Response
@@ -47,6 +48,20 @@ class FilingTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return self.keyword
+
+
+class FilingTokenScheme(OpenApiAuthenticationExtension):
+    """Documents the filing token in the OpenAPI schema."""
+
+    target_class = FilingTokenAuthentication
+    name = "filingToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A filing token made by an approver on /account/.",
+        }
 
 
 def flatten(body: object) -> tuple[dict, list[dict]]:
