@@ -13,19 +13,22 @@ score still holds as of the latest run's date (``Score.holds_as_of``).
 Reasons store the code, points, fiscal year and evidence; titles, sources and advice
 come from the rule table by code (``credit.rules.RULES``), never copied per row.
 
-Later steps add ``Flag`` (suspected findings for the regulator's review queue),
-``ListEntry`` (the abnormal and serious lists, which feed ``scoring``'s list
-overrides) and the learned models; nothing here needs to change for them.
+**Review.** ``Flag`` is a suspected finding for the regulator's review queue (never
+public). Confirming one makes a ``ListEntry`` on a public list (``credit.lists``),
+which feeds ``scoring``'s list overrides; an organization can ``Appeal`` an entry.
+Every decision is also written to Wagtail's audit log with who, when and why.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import scoring
+from .lists import FlagKind, PublicList
 from .rules import RULES, Rule
 
 
@@ -221,3 +224,186 @@ class NameFinding(models.Model):
     @property
     def rule(self) -> Rule:
         return RULES[self.code]
+
+
+class FlagStatus(models.TextChoices):
+    SUSPECTED = "suspected", _("Suspected")
+    INFO_REQUESTED = "info_requested", _("Information requested")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+OPEN_FLAG_STATUSES = (FlagStatus.SUSPECTED, FlagStatus.INFO_REQUESTED)
+
+
+class Flag(models.Model):
+    """A suspected finding about an organization for its regulators to decide.
+
+    Raised from the rules' reasons (``credit.services.flags_raise``) or from learned
+    risk signals; never shown to the public. A dismissal records why and is a label
+    for the next model training.
+    """
+
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="flags"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=FlagKind.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=FlagStatus.choices,
+        default=FlagStatus.SUSPECTED,
+        db_index=True,
+    )
+    risk = models.FloatField(_("risk (0-1)"), default=0.5)
+    evidence = models.JSONField(_("evidence"), default=list, blank=True)
+    source = models.CharField(_("raised by"), max_length=100)
+    raised_on = models.DateField(_("raised on"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        verbose_name = _("flag")
+        verbose_name_plural = _("flags")
+        ordering = ["-risk", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "kind"],
+                condition=Q(status__in=["suspected", "info_requested"]),
+                name="flag_one_open_per_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(risk__gte=0) & Q(risk__lte=1), name="flag_risk_range"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "kind"], name="flag_status_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.kind} ({self.status})"
+
+
+class ListEntryQuerySet(models.QuerySet):
+    def listed(self, on=None):
+        """Entries in force (on a date, default today)."""
+        on = on or timezone.localdate()
+        return self.filter(entered_on__lte=on).filter(
+            Q(exited_on__isnull=True) | Q(exited_on__gt=on)
+        )
+
+
+class ListEntry(models.Model):
+    """An organization on a public list, with the legal basis and the way out."""
+
+    list = models.CharField(_("list"), max_length=20, choices=PublicList.choices)
+    # A registered organization, or (on the illegal list) a name with no
+    # registration behind it.
+    organization = models.ForeignKey(
+        "orgs.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="list_entries",
+    )
+    unregistered_name = models.ForeignKey(
+        "orgs.UnregisteredName",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="list_entries",
+    )
+    entered_on = models.DateField(_("entered on"))
+    reason = models.TextField(_("reason"))
+    legal_basis = models.CharField(_("legal basis"), max_length=255)
+    exit_conditions = models.TextField(_("exit conditions"))
+    exited_on = models.DateField(_("left on"), null=True, blank=True)
+    exit_reason = models.TextField(_("reason for leaving"), blank=True)
+    # Flags are never deleted (decisions stay on record); CASCADE lets the demo's
+    # registry flush clear everything.
+    flag = models.ForeignKey(
+        Flag, null=True, blank=True, on_delete=models.CASCADE, related_name="entries"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ListEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("list entry")
+        verbose_name_plural = _("list entries")
+        ordering = ["-entered_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "list"],
+                condition=Q(exited_on__isnull=True),
+                name="list_entry_one_open_per_list",
+            ),
+            models.CheckConstraint(
+                condition=Q(organization__isnull=False, unregistered_name__isnull=True)
+                | Q(organization__isnull=True, unregistered_name__isnull=False),
+                name="list_entry_names_one_subject",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["list", "entered_on"], name="list_entry_list_date")
+        ]
+
+    def __str__(self) -> str:
+        subject = self.organization_id or f"name {self.unregistered_name_id}"
+        return f"{subject} on {self.list} since {self.entered_on}"
+
+    @property
+    def subject_name(self) -> str:
+        subject = self.organization or self.unregistered_name
+        return subject.name if subject else ""
+
+
+class AppealStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    UPHELD = "upheld", _("Upheld: the entry was removed")
+    REJECTED = "rejected", _("Rejected: the entry stands")
+
+
+class Appeal(models.Model):
+    """An organization's objection to a list entry, decided by a regulator."""
+
+    list_entry = models.ForeignKey(
+        ListEntry, on_delete=models.CASCADE, related_name="appeals"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    grounds = models.TextField(_("grounds"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=AppealStatus.choices, default="open"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        ordering = ["-submitted_at"]
+
+    def __str__(self) -> str:
+        return f"appeal {self.pk} on {self.list_entry_id} ({self.status})"
