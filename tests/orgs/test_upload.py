@@ -734,3 +734,17 @@ def test_accepted_year_is_amended_by_a_new_version(organization, preparer):
 )
 def test_neutralise_cell(value, expected):
     assert neutralise_cell(value) == expected
+
+
+def test_report_template_lists_each_problem_with_its_cell(organization):
+    from django.template.loader import render_to_string
+
+    row = {**VALID, "income_total": "<b>1</b>"}
+    result = filing_upload_read(csv_file([row]), organization=organization, today=TODAY)
+    html = render_to_string("orgs/submissions/upload_report.html", {"result": result})
+    assert "The file has 1 problem; nothing was saved." in html
+    assert (
+        "<tr><td>2</td><td><code>income_total</code></td><td>K2</td><td>"
+        "&quot;&lt;b&gt;1&lt;/b&gt;&quot; is not a decimal amount (write it like "
+        "&quot;1234.50&quot;)</td></tr>"
+    ) in html
