@@ -26,8 +26,10 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import BinaryIO
 
 from defusedxml import DefusedXmlException
+from django.core.files import File
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -349,7 +351,7 @@ class _Grid:
 
 
 def filing_upload_read(
-    upload, *, organization: Organization, today: dt.date
+    upload: File | BinaryIO, *, organization: Organization, today: dt.date
 ) -> UploadResult:
     """Read and check an uploaded template; write nothing.
 
@@ -457,7 +459,7 @@ def filing_upload_apply(
         ]
 
 
-def _read_bounded(upload, name: str) -> bytes:
+def _read_bounded(upload: File | BinaryIO, name: str) -> bytes:
     size = getattr(upload, "size", None)
     if size is not None and size > MAX_UPLOAD_BYTES:
         raise _Unreadable(_too_large(name, size))

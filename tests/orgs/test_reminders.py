@@ -333,3 +333,53 @@ def test_selection_takes_the_same_queries_for_few_or_many_organizations():
     assert few[1] == 2
     assert many[1] == 22
     assert few[0] == many[0]
+
+
+def wait_until_a_query_waits_for_a_lock(timeout: float = 10.0) -> None:
+    """Poll PostgreSQL until another session waits for a lock this one holds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE NOT granted "
+                "AND pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.01)
+    raise AssertionError("no query waited for the lock")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_send_a_reminder_once():
+    """The second run's claim waits on the first run's uncommitted row, then is
+    refused by the unique constraint: one email."""
+    import threading
+
+    from django.db import connections, transaction
+
+    org = OrganizationFactory(registered_on=dt.date(2024, 2, 1))
+    member(org)
+    [due] = reminders_due(today=dt.date(2025, 5, 1))
+    other = ReminderSummary(today=dt.date(2025, 5, 1), dry_run=False)
+
+    def other_run():
+        try:
+            _send_one(due, connection=mail.get_connection(), summary=other)
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        mine = ReminderSummary(today=dt.date(2025, 5, 1), dry_run=False)
+        _send_one(due, connection=mail.get_connection(), summary=mine)
+        thread = threading.Thread(target=other_run)
+        thread.start()
+        wait_until_a_query_waits_for_a_lock()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert (mine.sent[due.kind], other.claimed_elsewhere) == (1, 1)
+    assert len(mail.outbox) == 1
+    assert FilingReminder.objects.count() == 1

@@ -748,3 +748,55 @@ def test_report_template_lists_each_problem_with_its_cell(organization):
         "&quot;&lt;b&gt;1&lt;/b&gt;&quot; is not a decimal amount (write it like "
         "&quot;1234.50&quot;)</td></tr>"
     ) in html
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_uploads_of_the_same_year_at_once_make_one_draft(organization, preparer):
+    """The second upload waits for the first one's lock on the organization, then
+    finds the draft it made and writes nothing."""
+    import threading
+    import time
+
+    from django.db import connection, connections, transaction
+
+    first = filing_upload_read(
+        csv_file([VALID]), organization=organization, today=TODAY
+    )
+    second = filing_upload_read(
+        csv_file([VALID]), organization=organization, today=TODAY
+    )
+    assert first.ok and second.ok
+    outcome = {}
+
+    def second_upload():
+        try:
+            filing_upload_apply(second, organization=organization, user=preparer)
+        except UploadRejected as rejected:
+            outcome["problems"] = [str(p) for p in rejected.problems]
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        filing_upload_apply(first, organization=organization, user=preparer)
+        thread = threading.Thread(target=second_upload)
+        thread.start()
+        deadline = time.monotonic() + 10
+        with connection.cursor() as cursor:
+            while time.monotonic() < deadline:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_locks WHERE NOT granted "
+                    "AND pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+                )
+                if cursor.fetchone()[0]:
+                    break
+                time.sleep(0.01)
+            else:
+                raise AssertionError("the second upload did not wait for the lock")
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert outcome["problems"] == [
+        "row 2, column fiscal_year (A2): a filing for 2024 is already in progress "
+        "(Draft, version 1); continue that one"
+    ]
+    assert Filing.objects.filter(organization=organization).count() == 1
