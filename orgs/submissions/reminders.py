@@ -205,9 +205,17 @@ def reminders_send(
     if dry_run or not summary.planned:
         return summary
     connection = get_connection()
-    with connection:
+    try:
+        connection.open()
+    except OSError as error:  # the mail server is unreachable: nothing is recorded
+        reason = str(error) or type(error).__name__
+        summary.failed = [(reminder, reason) for reminder in summary.planned]
+        return summary
+    try:
         for reminder in progress(summary.planned) if progress else summary.planned:
             _send_one(reminder, connection=connection, summary=summary)
+    finally:
+        connection.close()
     return summary
 
 

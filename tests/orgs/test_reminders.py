@@ -302,6 +302,28 @@ def test_a_reminder_that_could_not_be_sent_is_not_recorded_and_is_retried(
     assert FilingReminder.objects.count() == 1
 
 
+class UnreachableBackend(EmailBackend):
+    def open(self):
+        raise ConnectionRefusedError(111, "Connection refused")
+
+
+def test_an_unreachable_mail_server_records_nothing(organization, settings):
+    settings.EMAIL_BACKEND = "tests.orgs.test_reminders.UnreachableBackend"
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="1 reminder"):
+        call_command(
+            "send_filing_reminders",
+            "--today=2025-05-01",
+            stdout=io.StringIO(),
+            stderr=err,
+        )
+    assert (
+        "not sent (will be retried): 30d to 深圳市阳光助学会: [Errno 111] Connection refused"
+        in err.getvalue()
+    )
+    assert not FilingReminder.objects.exists()
+
+
 def test_a_reminder_claimed_by_another_run_is_skipped(organization):
     """Two runs at once: the second finds the row the first inserted."""
     [due] = reminders_due(today=dt.date(2025, 5, 1))
