@@ -111,8 +111,8 @@ def _due_years(registry: str, today: dt.date) -> Iterator[tuple[str, int, dt.dat
 def reminders_due(*, today: dt.date) -> list[Reminder]:
     """Every reminder that should go out on ``today`` and has not gone out yet.
 
-    Two queries per registry and kind at most (the organizations, then their
-    members' addresses), whatever the size of the registry.
+    One query per registry and kind for the organizations, and one per 500 of them
+    for their members' addresses: 9 queries for the 3,000-organization demo.
     """
     reminders: list[Reminder] = []
     for registry in sorted(DUE_DATE_RULES):
