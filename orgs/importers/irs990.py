@@ -42,6 +42,7 @@ import hashlib
 import multiprocessing
 import os
 import re
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -813,6 +814,37 @@ def returns_read(
                 result = return_read(path)
                 bar.update(1)
                 yield result
+
+
+@dataclass
+class ParseBenchmark:
+    """Returns parsed per second with a number of worker processes."""
+
+    workers: int
+    returns: int
+    seconds: float
+
+    @property
+    def per_second(self) -> float:
+        return self.returns / self.seconds if self.seconds else 0.0
+
+
+def returns_benchmark(
+    *, paths: Sequence[str | Path], repeat: int, workers: int
+) -> ParseBenchmark:
+    """Parse the returns at ``paths``, ``repeat`` times over, on ``workers``
+    processes, and convert each to its filing record: the importer's work before the
+    database. Rejected files count too (they are parsed as far as their fault)."""
+    files = list(xml_paths(paths)) * repeat
+    started = time.perf_counter()
+    count = 0
+    for parsed in returns_read(files, workers=workers):
+        if isinstance(parsed, ParsedReturn) and parsed.has_filing:
+            filing_record(parsed, version=1, superseded=False)
+        count += 1
+    return ParseBenchmark(
+        workers=workers, returns=count, seconds=time.perf_counter() - started
+    )
 
 
 def irs990_import(

@@ -668,3 +668,19 @@ def test_real_returns_are_scored_with_the_us_rules():
     assert (score.score, score.grade) == (15, "D")
     ratio = score.reasons.get(code="PROGRAM_RATIO_LOW").evidence
     assert (ratio["expenses_programs"], ratio["total_expenses"]) == ("0.00", "3310.00")
+
+
+@needs_samples
+def test_the_benchmark_command_parses_every_sample_and_writes_nothing():
+    out = io.StringIO()
+    call_command(
+        "benchmark_irs990",
+        str(SAMPLES / "files"),
+        "--repeat",
+        "1",
+        "--workers",
+        "1",
+        stdout=out,
+    )
+    assert "1 worker(s): 54 returns in" in out.getvalue()
+    assert not Organization.objects.exists()
