@@ -86,6 +86,7 @@ AMOUNT_RE = re.compile(r"-?\d{1,16}(?:\.\d{1,2})?")
 COUNT_RE = re.compile(r"\d{1,9}")
 TRUE_TEXTS = frozenset({"x", "true", "1", "yes"})
 FALSE_TEXTS = frozenset({"false", "0", "no"})
+STORED_CHUNK = 2000  # organizations read back per query
 PARALLEL_MIN_FILES = 64  # fewer files are parsed in-process: forking costs more
 
 _validate_url = URLValidator(schemes=["http", "https"])
@@ -668,6 +669,13 @@ class _Stored:
 
 
 def _stored(org_ids: Sequence[str]) -> dict[str, _Stored]:
+    stored: dict[str, _Stored] = {}
+    for start in range(0, len(org_ids), STORED_CHUNK):
+        stored.update(_stored_chunk(org_ids[start : start + STORED_CHUNK]))
+    return stored
+
+
+def _stored_chunk(org_ids: Sequence[str]) -> dict[str, _Stored]:
     stored: dict[str, _Stored] = {}
     pks: dict[int, str] = {}
     for pk, *row in Organization.objects.filter(org_id__in=org_ids).values_list(

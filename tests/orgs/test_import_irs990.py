@@ -296,6 +296,7 @@ def test_the_edge_cases_import_and_the_two_without_an_ein_are_rejected():
     assert whistle.governance["whistleblower_policy"] is True
     amended = Filing.objects.get(organization__org_id="US-EIN-113705864")
     assert amended.amended and not amended.superseded
+    assert amended.employees == 38  # Part I line 5, not Part V's EmployeeCnt
 
 
 # Bad input: rejected, named, nothing written.
@@ -352,6 +353,49 @@ def test_a_bad_file_among_good_ones_is_skipped_and_the_others_imported(tmp_path)
     assert len(report.rejected) == 1 and report.rejected[0].startswith("xxe.xml:")
     assert Organization.objects.count() == 1
     assert not Organization.objects.filter(org_id="US-EIN-123456789").exists()
+
+
+@needs_samples
+@pytest.mark.parametrize(
+    ("edit", "reason"),
+    [
+        (
+            lambda text: text.replace("<EIN>201585919</EIN>", "<EIN>20158591</EIN>"),
+            "its EIN '20158591' is invalid: ",
+        ),
+        (
+            lambda text: text.replace("<TaxYr>2014</TaxYr>", "").replace(
+                "<TaxPeriodBeginDt>2014-01-01</TaxPeriodBeginDt>", ""
+            ),
+            "it has neither a tax year nor a tax period",
+        ),
+        (
+            lambda text: text.replace(
+                "<ReturnTypeCd>990</ReturnTypeCd>", "<ReturnTypeCd>990N</ReturnTypeCd>"
+            ),
+            "return type '990N' is not one of 990, 990EZ, 990PF, 990T",
+        ),
+        (
+            lambda text: text.replace(
+                "<TotalAssetsEOYAmt>866826</TotalAssetsEOYAmt>",
+                "<TotalAssetsEOYAmt>-5</TotalAssetsEOYAmt>",
+            ),
+            'the registry refuses it: filings[0].total_assets: "-5" must not be negative',
+        ),
+    ],
+)
+def test_a_return_the_registry_cannot_hold_is_rejected_with_its_reason(
+    tmp_path, edit, reason
+):
+    path = edited(tmp_path, "201541349349307794_public.xml", edit, as_name="bad.xml")
+    before = registry_state()
+
+    report = import_paths(path)
+
+    [rejection] = report.rejected
+    assert rejection.startswith("bad.xml: rejected: ")
+    assert reason in rejection
+    assert registry_state() == before
 
 
 def test_the_command_names_the_rejected_file_and_fails_when_nothing_imports():
