@@ -97,7 +97,9 @@ class ReturnRejected(Exception):
 
 
 @dataclass
-class Officer990:
+class ReturnOfficer:
+    """An officer, director, trustee or key employee as the return lists them."""
+
     name: str
     title: str
     compensation: Decimal | None
@@ -127,7 +129,7 @@ class ParsedReturn:
     amounts: dict[str, Decimal] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     indicators: dict[str, bool] = field(default_factory=dict)
-    officers: list[Officer990] = field(default_factory=list)
+    officers: list[ReturnOfficer] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -424,9 +426,8 @@ def _read_form(parsed: ParsedReturn, form: _Reader) -> None:
     except ValidationError:
         parsed.website = ""
     parsed.mission = form.text(paths.get("mission", ())) or ""
-    officer_reader = _Reader
     for group in form.all(paths.get("officers", ())):
-        person = officer_reader(group, form.namespace)
+        person = _Reader(group, form.namespace)
         person_name = person.text(fields.OFFICER["name"])
         if not person_name:
             continue
@@ -435,7 +436,7 @@ def _read_form(parsed: ParsedReturn, form: _Reader) -> None:
             Decimal(pay) if pay and AMOUNT_RE.fullmatch(pay) and pay[0] != "-" else None
         )
         parsed.officers.append(
-            Officer990(
+            ReturnOfficer(
                 name=person_name[:255],
                 title=(person.text(fields.OFFICER["title"]) or "")[:128],
                 compensation=compensation,

@@ -266,6 +266,22 @@ def test_a_990pf_keeps_its_distributions_and_a_990ez_its_program_expenses():
     assert lead.expenses_programs == Decimal("42628")
     assert lead.expenses_management is None
     assert lead.expenses_other == Decimal("49239") - Decimal("42628")
+    # officers of both forms, with titles and pay, in the order filed
+    assert list(
+        Officer.objects.filter(organization__org_id="US-EIN-201306111").values_list(
+            "name", "role", "compensation"
+        )
+    ) == [
+        ("HELENE V GALEN", "PRESIDENT", Decimal("0")),
+        ("CHARLES MOSTOV", "TREASURER", Decimal("0")),
+    ]
+    treasurer = Officer.objects.get(
+        organization__org_id="US-EIN-462593760", name="DIANE STERN"
+    )
+    assert (treasurer.role, treasurer.compensation) == (
+        "TREASURER/COMPUTER TEACHER",
+        Decimal("4776"),
+    )
 
 
 @needs_samples
