@@ -744,3 +744,19 @@ def test_the_benchmark_command_parses_every_sample_and_writes_nothing():
     )
     assert "1 worker(s): 54 returns in" in out.getvalue()
     assert not Organization.objects.exists()
+
+
+@needs_samples
+def test_an_imported_organization_shows_its_officers_pay_on_profile_and_api(client):
+    import_paths(SAMPLES / "files" / "aha_990_ty2021_genderfair.xml")
+
+    page = client.get("/orgs/US-EIN-135613797/")
+    api = client.get("/api/v1/orgs/US-EIN-135613797")
+
+    assert page.status_code == 200
+    assert "NANCY BROWN, CEO (pay 3,099,961)" in page.content.decode()
+    assert {
+        "name": "NANCY BROWN",
+        "role": "CEO",
+        "compensation": "3099961.00",
+    } in api.json()["officers"]
