@@ -307,13 +307,13 @@ def read_figures(raw):
     if type(raw) is not dict:
         raise _expected(_("an object of amounts"), raw)
     for name, amount in raw.items():
-        if amount is not None and not (
-            type(amount) is str and AMOUNT_RE.fullmatch(amount)
-        ):
-            raise Invalid(
-                _('%(name)s: %(value)s is not a decimal amount (write it like "1234")')
-                % {"name": name, "value": shown(amount)}
-            )
+        if amount is None or (type(amount) is str and AMOUNT_RE.fullmatch(amount)):
+            continue
+        if type(amount) is str:
+            reason = _("%(value)s is not a decimal amount") % {"value": shown(amount)}
+        else:
+            reason = str(_expected(_('a decimal string like "1234"'), amount))
+        raise Invalid(f"{name}: {reason}")
     return raw
 
 
