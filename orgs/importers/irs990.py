@@ -783,6 +783,9 @@ class Irs990Report:
     warnings: list[str] = field(default_factory=list)
     documents_stored: int = 0
     registry: ImportReport | None = None
+    # the files behind each organization record: line N of registry problems is the
+    # Nth record
+    record_files: list[list[str]] = field(default_factory=list)
 
     @property
     def dry_run(self) -> bool:
@@ -915,6 +918,10 @@ def irs990_import(
     records = [
         organization_record(org_id, returns, stored.get(org_id))
         for org_id, returns in sorted(accepted.items())
+    ]
+    report.record_files = [
+        [parsed.file_name for parsed in returns]
+        for _org_id, returns in sorted(accepted.items())
     ]
     report.registry = records_import(
         records=records,

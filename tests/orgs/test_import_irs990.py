@@ -760,3 +760,30 @@ def test_an_imported_organization_shows_its_officers_pay_on_profile_and_api(clie
         "role": "CEO",
         "compensation": "3099961.00",
     } in api.json()["officers"]
+
+
+@needs_samples
+def test_a_refusal_by_the_registry_names_the_files_and_writes_nothing(
+    tmp_path, monkeypatch
+):
+    # Each return is checked alone first; should the merged record still be refused,
+    # the exchange importer refuses the whole batch and the command names the files.
+    monkeypatch.setattr("orgs.importers.irs990.return_problem", lambda parsed: None)
+    bad = edited(
+        tmp_path,
+        "201541349349307794_public.xml",
+        lambda text: text.replace(
+            "<TotalAssetsEOYAmt>866826</TotalAssetsEOYAmt>",
+            "<TotalAssetsEOYAmt>-5</TotalAssetsEOYAmt>",
+        ),
+        as_name="bad.xml",
+    )
+    before = registry_state()
+
+    with pytest.raises(CommandError) as raised:
+        call_command("import_irs990", str(bad), stdout=io.StringIO())
+
+    message = str(raised.value)
+    assert 'line 1: filings[0].total_assets: "-5" must not be negative' in message
+    assert "line 1 is the organization of bad.xml" in message
+    assert registry_state() == before

@@ -75,7 +75,14 @@ class Command(ImportRegistryCommand):
                 % {"reason": error}
             ) from None
         if report.registry and report.registry.problem_count:
-            raise CommandError(self.problems_message(report.registry))
+            lines = [self.problems_message(report.registry)]
+            for problem in report.registry.problems:
+                files = report.record_files[problem.line - 1]
+                lines.append(
+                    _("line %(line)d is the organization of %(files)s")
+                    % {"line": problem.line, "files": ", ".join(files)}
+                )
+            raise CommandError("\n".join(dict.fromkeys(lines)))
         if verbosity > 0:
             self.stdout.write(self.irs990_summary(report))
         if report.files and not report.returns:
