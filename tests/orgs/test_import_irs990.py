@@ -16,7 +16,6 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 
-from credit.engine import score_orgs
 from credit.models import Score
 from orgs.importers import irs990_fields
 from orgs.importers.irs990 import (
@@ -27,6 +26,7 @@ from orgs.importers.irs990 import (
     return_read,
 )
 from orgs.models import Filing, Officer, Organization
+from search.models import OutboxEntry
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 SAMPLES = DATA / "irs-990-xml"
@@ -204,6 +204,15 @@ def test_the_whole_sample_lands_in_the_registry_as_filed():
         assert as_text(filing.net_assets) == row["net_assets_eoy"]
         if "total_liabilities_eoy" in claimed(row):
             assert as_text(filing.total_liabilities) == row["total_liabilities_eoy"]
+
+
+@needs_samples
+def test_imported_organizations_are_queued_for_the_search_index():
+    import_paths(SAMPLES / "files")
+
+    queued = set(OutboxEntry.objects.values_list("organization_id", flat=True))
+    assert queued == set(Organization.objects.values_list("id", flat=True))
+    assert len(queued) == 54
 
 
 @needs_samples
@@ -708,7 +717,7 @@ def test_real_returns_are_scored_with_the_us_rules():
         SAMPLES / "files" / "201642469349100709_public.xml",
     )
 
-    score_orgs(as_of=dt.date(2016, 12, 31))
+    call_command("score_orgs", "--as-of", "2016-12-31", stdout=io.StringIO())
 
     score = Score.objects.get(organization__org_id="US-EIN-464201046", is_current=True)
     # Mountain House High School Athletic Booster Club, 990-EZ for TY2013 (July
