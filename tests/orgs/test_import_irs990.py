@@ -796,3 +796,21 @@ def test_a_refusal_by_the_registry_names_the_files_and_writes_nothing(
     assert 'line 1: filings[0].total_assets: "-5" must not be negative' in message
     assert "line 1 is the organization of bad.xml" in message
     assert registry_state() == before
+
+
+@needs_samples
+def test_imported_organizations_are_found_by_name_and_ein(search_backend):
+    from search.query import SearchQuery
+    from search.selectors import search_organizations
+    from search.services import search_sync
+
+    import_paths(
+        SAMPLES / "files" / "201541349349307794_public.xml",
+        SAMPLES / "files" / "201642469349100709_public.xml",
+    )
+    search_sync(backend=search_backend)
+    search_backend.refresh()
+
+    for text in ("Voice of San Diego", "201585919"):
+        hits = search_organizations(SearchQuery(text=text)).hits
+        assert [hit.org_id for hit in hits][:1] == ["US-EIN-201585919"], text
