@@ -689,6 +689,16 @@ def test_the_command_prints_the_summary_with_rejections_and_warnings():
     assert "ein_missing_filer.xml: rejected: it has no Filer block" in text
 
 
+@needs_samples
+def test_the_command_dry_run_says_what_would_be_imported():
+    out = io.StringIO()
+    call_command("import_irs990", str(SAMPLES / "edge-cases"), "--dry-run", stdout=out)
+    text = out.getvalue()
+    assert "nothing was written" in text
+    assert "11 returns would be imported, 2 rejected, 2 warnings" in text
+    assert not Organization.objects.exists()
+
+
 def test_the_command_refuses_a_missing_path():
     with pytest.raises(CommandError, match="no such file or folder: /nowhere"):
         call_command("import_irs990", "/nowhere")

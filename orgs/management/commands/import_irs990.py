@@ -95,12 +95,20 @@ class Command(ImportRegistryCommand):
         lines = []
         if report.registry:
             lines.append(self.summary(report.registry))
-        lines.append(
+        template = (
             _(
+                "%(files)d files read: %(returns)d returns would be imported, "
+                "%(rejected)d rejected, %(warnings)d warnings; no document stored."
+            )
+            if report.dry_run
+            else _(
                 "%(files)d files read: %(returns)d returns imported, %(rejected)d "
                 "rejected, %(warnings)d warnings; %(documents)d original documents "
                 "stored."
             )
+        )
+        lines.append(
+            template
             % {
                 "files": report.files,
                 "returns": report.returns,
