@@ -756,14 +756,25 @@ def organization_record(
         known[parsed.sha256] = filing
 
     filings = []
+    current_filings = []
     for entries in by_year.values():
         current = max(entries, key=lambda entry: _current_key(entry[0], entry[1]))[0]
+        current_filings.append(current)
         for filing, _stamp, changed in entries:
             superseded = filing is not current
             if changed or filing["superseded"] != superseded:
                 filings.append({**filing, "superseded": superseded})
 
-    if newest.tax_year >= newest_stored_year and (newest.officers or not stored):
+    # The officers are those of the latest return, unless an amendment of it (or a
+    # later year) is already in the registry.
+    newest_is_current = not newest.has_filing or any(
+        filing is known.get(newest.sha256) for filing in current_filings
+    )
+    if (
+        newest.tax_year >= newest_stored_year
+        and newest_is_current
+        and (newest.officers or not stored)
+    ):
         officers = _officer_records(newest)
     else:
         officers = stored.officers if stored else []

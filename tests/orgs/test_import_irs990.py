@@ -592,6 +592,10 @@ def original_of_may_center(text: str) -> str:
         text.replace("<AmendedReturnInd>X</AmendedReturnInd>", "")
         .replace("2016-08-23T15:12:50-05:00", "2016-01-28T10:00:00-05:00")
         .replace("<CYTotalRevenueAmt>1021624<", "<CYTotalRevenueAmt>1021000<")
+        .replace(
+            "<PersonNm>AMY MILLER</PersonNm>",
+            "<PersonNm>REPLACED BY THE AMENDMENT</PersonNm>",
+        )
     )
 
 
@@ -605,6 +609,7 @@ def test_an_amended_return_supersedes_the_original_and_both_are_kept(tmp_path):
     import_paths(original)
     first = Filing.objects.get()
     assert (first.version, first.amended, first.superseded) == (1, False, False)
+    assert Officer.objects.filter(name="REPLACED BY THE AMENDMENT").exists()
 
     report = import_paths(amended)
 
@@ -617,6 +622,8 @@ def test_an_amended_return_supersedes_the_original_and_both_are_kept(tmp_path):
     assert [v[:3] for v in versions] == [(1, False, True), (2, True, False)]
     current = Filing.objects.current().get()
     assert current.total_income == Decimal("1021624")
+    assert not Officer.objects.filter(name="REPLACED BY THE AMENDMENT").exists()
+    assert Officer.objects.filter(name="AMY MILLER").exists()
     assert current.source.startswith(MAY_CENTER)
 
 
@@ -634,6 +641,8 @@ def test_an_original_arriving_after_its_amendment_does_not_supersede_it(tmp_path
             "version", "amended", "superseded"
         )
     ) == [(1, True, False), (2, False, True)]
+    # the superseded original does not replace the amendment's officers
+    assert Officer.objects.filter(name="REPLACED BY THE AMENDMENT").count() == 0
     # and both together again change nothing
     report = import_paths(original, SAMPLES / "files" / MAY_CENTER)
     assert report.registry.filings.unchanged == 2
