@@ -5,12 +5,14 @@ Each accepted return becomes one filing of an organization of registry ``US-IRS`
 (org_id ``US-EIN-<EIN>``), through the exchange importer like every other register,
 so checking, idempotency and the search outbox are shared.
 
-Reading. Files are parsed with ``defusedxml``: a document type declaring entities
-(external-entity and entity-expansion attacks) or referring to an external resource
-is refused before anything is expanded or fetched. Figures are read through the
+Reading. Files are parsed with ``defusedxml`` and any document type declaration is
+refused (IRS returns have none; it is where external entities and entity expansion
+live), so nothing is ever expanded or fetched. Figures are read through the
 version-aware map of ``irs990_fields``. A return is rejected, with the file and the
-reason, when it is not well-formed, not an e-file ``Return``, has no ``Filer`` block
-or no EIN, or no tax year. A schema version outside 2009-2025 is read with the known
+reason, when it is not well-formed, has a document type, is not an e-file ``Return``,
+has no ``Filer`` block, no valid EIN or no tax year, or would not be accepted by the
+registry (a negative amount the form forbids); nothing is written for it and the
+other returns are imported. A schema version outside 2009-2025 is read with the known
 names and a warning naming the version and the fields not found.
 
 How figures land on the filing (as filed, never repaired):
@@ -22,9 +24,9 @@ How figures land on the filing (as filed, never repaired):
 * expenses: ``programs``, ``management``, ``fundraising`` from Part IX (990-EZ:
   programs only; 990-PF: none, it has no functional split); ``other`` = total
   expenses less those, so the total is the total filed.
-* ``figures``: the 990-PF amounts with no column (contributions paid, charitable
-  disbursements, fair market value of assets, qualifying distributions, distributable
-  amount). ``governance``: Part VI answers. Officers with their titles and pay.
+* ``figures``: total revenue and total expenses as filed, and the 990-PF amounts
+  with no column (contributions paid, charitable disbursements, fair market value of
+  assets, qualifying distributions, distributable amount). ``governance``: Part VI answers. Officers with their titles and pay.
 * Form 990-T (unrelated business income) records the filer only, with a warning.
 
 Versions. Returns of one organization and tax year are versions of one filing: a
