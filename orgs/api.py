@@ -62,8 +62,17 @@ class OrganizationDetailSerializer(serializers.ModelSerializer):
             "website", "purpose", "causes", "former_names", "officers", "filings", "events",
         ]  # fmt: skip
 
-    def get_officers(self, obj: Organization) -> list[dict[str, str]]:
-        return [{"name": o.name, "role": o.role} for o in obj.officers.all()]
+    def get_officers(self, obj: Organization) -> list[dict[str, str | None]]:
+        return [
+            {
+                "name": o.name,
+                "role": o.role,
+                "compensation": None
+                if o.compensation is None
+                else f"{o.compensation:.2f}",
+            }
+            for o in obj.officers.all()
+        ]
 
 
 @extend_schema(

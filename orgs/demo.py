@@ -827,6 +827,9 @@ def _draw_officers(rng, orgs: _Orgs) -> Columns:
         "organization_id": orgs.first + org,
         "name": names,
         "role": np.array(ROLES, dtype=object)[rank].tolist(),
+        "compensation": Money(
+            np.zeros(len(org), dtype=np.int64), missing=np.ones(len(org), dtype=bool)
+        ),  # annual reports do not give officers' pay
         "chair": [names[i] for i in starts.tolist()],
     }
 
@@ -979,6 +982,7 @@ def _draw_filings(rng, rates, calendar, orgs: _Orgs) -> Columns:
         "fiscal_year": calendar.years[1:][col],
         "version": np.ones(count, dtype=np.int64),
         "superseded": np.zeros(count, dtype=bool),
+        "amended": np.zeros(count, dtype=bool),
         "period_start": _dates(period_start),
         "period_end": _dates(calendar.dec31[1:][col]),
         "form": [FilingForm.ANNUAL_REPORT.value] * count,
@@ -1002,6 +1006,8 @@ def _draw_filings(rng, rates, calendar, orgs: _Orgs) -> Columns:
             "employees": employees[row, col],
             "volunteers": volunteers[row, col],
             "audit_opinion": audit_names[opinion[row, col]].tolist(),
+            "governance": [None] * count,  # IRS forms only
+            "figures": [None] * count,
             "source": [DEMO_SOURCE] * count,
             "source_document": [""] * count,
             # The generated register's filings were reviewed long ago: published.
@@ -1464,8 +1470,8 @@ def _tsv_column(values) -> list[str]:
         return values.astype(str).tolist()
     if values and isinstance(values[0], list):
         return [json.dumps(item, ensure_ascii=False) for item in values]
-    if values and values[0] is None:
-        return [NULL] * len(values)
+    if values and values[0] is None:  # a column left NULL
+        return [NULL if item is None else item for item in values]
     return values
 
 

@@ -169,9 +169,23 @@ class Officer(models.Model):
     )
     name = models.CharField(_("name"), max_length=255)
     role = models.CharField(_("role"), max_length=128, blank=True)
+    compensation = models.DecimalField(
+        _("compensation"),
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("pay from the organization, as reported in its latest return"),
+    )
 
     class Meta:
         ordering = ["organization", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(compensation__gte=0) | Q(compensation__isnull=True),
+                name="officer_compensation_non_negative",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}, {self.role}" if self.role else self.name
@@ -258,6 +272,12 @@ class Filing(
     fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
     version = models.PositiveSmallIntegerField(_("version"), default=1)
     superseded = models.BooleanField(_("superseded by a later version"), default=False)
+    amended = models.BooleanField(
+        _("amended return"),
+        default=False,
+        db_default=False,
+        help_text=_("the filer marked this return as amending an earlier one"),
+    )
     period_start = models.DateField(_("period start"), null=True, blank=True)
     period_end = models.DateField(_("period end"), null=True, blank=True)
     form = models.CharField(_("form"), max_length=32, choices=FilingForm.choices)
@@ -280,6 +300,20 @@ class Filing(
     volunteers = models.PositiveIntegerField(_("volunteers"), null=True, blank=True)
     audit_opinion = models.CharField(
         _("audit opinion"), max_length=16, choices=AuditOpinion.choices, blank=True
+    )
+    # Answers and amounts some forms have and others not (Form 990 Part VI, 990-PF
+    # distributions): kept by name as filed, null when the form has none.
+    governance = models.JSONField(
+        _("governance answers"),
+        null=True,
+        blank=True,
+        help_text=_("board and policy answers as filed, by name"),
+    )
+    figures = models.JSONField(
+        _("other figures"),
+        null=True,
+        blank=True,
+        help_text=_("amounts of the form without a column of their own, as filed"),
     )
     source = models.CharField(
         _("source"),

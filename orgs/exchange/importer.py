@@ -601,12 +601,19 @@ class CopyRowWriter(RowWriter):
 
     def insert(self, model, columns: tuple[str, ...], rows: list[tuple]) -> None:
         if rows:
+            fields = [model._meta.get_field(name) for name in columns]
+            db_columns = tuple(f.column for f in fields)
+            as_json = [
+                i for i, f in enumerate(fields) if f.get_internal_type() == "JSONField"
+            ]
+            if as_json:
+                # COPY takes JSON as text; SQL NULL stays NULL
+                rows = [_json_columns(row, as_json) for row in rows]
             defaults = _model_defaults(model, columns)
-            db_columns = tuple(model._meta.get_field(name).column for name in columns)
             if defaults:
                 db_columns += tuple(column for column, _value in defaults)
                 extra = tuple(value for _column, value in defaults)
-                rows = (row + extra for row in rows)
+                rows = (tuple(row) + extra for row in rows)
             self._copy(model._meta.db_table, db_columns, rows)
 
     def _copy(self, table: str, columns: tuple[str, ...], rows) -> None:
@@ -638,6 +645,14 @@ def _model_defaults(model, given: tuple[str, ...]) -> list[tuple[str, object]]:
 
 def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def _json_columns(row: tuple, positions: list[int]) -> list:
+    values = list(row)
+    for i in positions:
+        if values[i] is not None:
+            values[i] = _json(values[i])
+    return values
 
 
 def _write_chunk(
@@ -825,12 +840,12 @@ def _merge_former_names(old, pks, touched: set[int]) -> list[tuple]:
 
 def _replace_officers(old, pks, touched: set[int]) -> list[tuple]:
     stored = defaultdict(list)
-    for organization_id, name, role in (
+    for organization_id, *officer in (
         Officer.objects.filter(organization_id__in=pks)
         .order_by("id")
-        .values_list("organization_id", "name", "role")
+        .values_list("organization_id", *OFFICER.columns)
     ):
-        stored[organization_id].append((name, role))
+        stored[organization_id].append(tuple(officer))
     replaced = [
         (pk, record)
         for pk, record in old

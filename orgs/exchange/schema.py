@@ -283,6 +283,40 @@ def document_reader(model_field: models.Field) -> Callable:
     return read
 
 
+def read_answers(raw):
+    """Answers by name (``governance``): each true, false, a whole number or null."""
+    if raw is None:
+        return None
+    if type(raw) is not dict:
+        raise _expected(_("an object of answers"), raw)
+    for name, answer in raw.items():
+        if answer is not None and type(answer) not in (bool, int):
+            raise Invalid(
+                _(
+                    "%(name)s: expected true, false, a whole number or null, got %(value)s"
+                )
+                % {"name": name, "value": shown(answer)}
+            )
+    return raw
+
+
+def read_figures(raw):
+    """Amounts by name (``figures``): decimal strings as filed, or null."""
+    if raw is None:
+        return None
+    if type(raw) is not dict:
+        raise _expected(_("an object of amounts"), raw)
+    for name, amount in raw.items():
+        if amount is None or (type(amount) is str and AMOUNT_RE.fullmatch(amount)):
+            continue
+        if type(amount) is str:
+            reason = _("%(value)s is not a decimal amount") % {"value": shown(amount)}
+        else:
+            reason = str(_expected(_('a decimal string like "1234"'), amount))
+        raise Invalid(f"{name}: {reason}")
+    return raw
+
+
 def _cents(amount: Decimal) -> str:
     return f"{amount:.2f}"
 
@@ -474,7 +508,13 @@ ORGANIZATION = Shape(
 
 FORMER_NAME = Shape(members=(_text(FormerName, "name", required=True), _date("until")))
 
-OFFICER = Shape(members=(_text(Officer, "name", required=True), _text(Officer, "role")))
+OFFICER = Shape(
+    members=(
+        _text(Officer, "name", required=True),
+        _text(Officer, "role"),
+        _amount("compensation", non_negative=True),  # officer_compensation_non_negative
+    )
+)
 
 INCOME_KEYS = ("donations", "government_grants", "services", "investment", "other")
 EXPENSE_KEYS = ("programs", "management", "fundraising", "other")
@@ -497,6 +537,7 @@ FILING = Shape(
             1,
         ),
         _bool(Filing, "superseded"),
+        _bool(Filing, "amended"),
         _choice(Filing, "form", required=True),
         _date("period_start"),
         _date("period_end"),
@@ -517,6 +558,8 @@ FILING = Shape(
         _count("employees"),
         _count("volunteers"),
         _choice(Filing, "audit_opinion"),
+        Key("governance", "governance", read_answers, "plain", False, None),
+        Key("figures", "figures", read_figures, "plain", False, None),
         _text(Filing, "source"),
         Key(
             "source_document",

@@ -509,6 +509,41 @@ BAD_LINES = [
         "line 2: is not valid JSON: NaN is not allowed",
         id="json-nan",
     ),
+    pytest.param(
+        organization(
+            filings=[
+                {
+                    "fiscal_year": 2023,
+                    "form": "annual_report",
+                    "currency": "CNY",
+                    "governance": {"whistleblower_policy": "yes"},
+                }
+            ]
+        ),
+        "line 2: filings[0].governance: whistleblower_policy: expected true, false, "
+        'a whole number or null, got "yes"',
+        id="governance-answer-not-a-boolean",
+    ),
+    pytest.param(
+        organization(
+            filings=[
+                {
+                    "fiscal_year": 2023,
+                    "form": "annual_report",
+                    "currency": "CNY",
+                    "figures": {"fmv_assets_eoy": 12.5},
+                }
+            ]
+        ),
+        "line 2: filings[0].figures: fmv_assets_eoy: expected a decimal string "
+        'like "1234", got a number "12.5"',
+        id="figure-not-a-string",
+    ),
+    pytest.param(
+        organization(officers=[{"name": "王芳", "compensation": "-1"}]),
+        'line 2: officers[0].compensation: "-1" must not be negative',
+        id="negative-pay",
+    ),
 ]
 
 
