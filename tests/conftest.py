@@ -204,12 +204,14 @@ def page(request, browser, live_server, django_db_serialized_rollback):
     flushed afterwards; serialized rollback restores what migrations created (the home
     page, the Wagtail site) for the next test. Requests to any other host are refused,
     so a test never depends on the network. A failed test leaves a screenshot named
-    after it.
+    after it. Other browser-context options come through indirect parametrization:
+    ``@pytest.mark.parametrize("page", [{"java_script_enabled": False}], indirect=True)``.
     """
     context = browser.new_context(
         base_url=live_server.url,
         locale="en-US",
         viewport={"width": 1280, "height": 900},
+        **getattr(request, "param", {}),
     )
     context.set_default_timeout(10_000)
     context.route(
