@@ -156,16 +156,19 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Headless Chromium for the whole session (Debian's, not Playwright's download).
+    """Headless Chromium (Debian's, not Playwright's download) for one test module.
 
     Playwright's sync API keeps an asyncio loop running in this thread while it is
     started, and Django takes that for async code: its async-safety check refuses
     every ORM call of the tests (DJANGO_ALLOW_ASYNC_UNSAFE turns it off for exactly as
     long as Playwright runs), and ``connections`` hands out new connection objects,
     without the test database's serialized contents that serialized rollback restores
-    from. The thread's connections are put back in place for the same reason.
+    from (the thread's connections are put back in place). Started per module, not
+    per session, so neither the running loop nor the variable reaches the tests that
+    run after the browser tests (``check --deploy`` in a subprocess warns about the
+    variable); a launch takes about a second.
     """
     executable, problem = chromium()
     if problem:
