@@ -234,6 +234,10 @@ def test_keyboard_alone_reaches_a_profile_through_search_and_filters(
     """Search box, a facet and a result link, each reached with Tab and used with
     the keyboard; each focused element shows where the focus is."""
     page.goto("/")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
 
     tab_to(page, "el.id === 'home-q'")
     page.keyboard.type("阳光慈善")
