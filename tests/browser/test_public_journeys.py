@@ -162,6 +162,10 @@ def test_language_switcher_shows_the_portal_in_chinese_and_back(page):
 
     page.goto("/")
     expect(page.get_by_role("heading", level=1)).to_have_text("捐赠之前，先查一查")
+    # Each language keeps its own name, so a reader finds theirs in any language.
+    expect(page.get_by_role("form", name="语言").get_by_role("button")).to_have_text(
+        ["简体中文", "English"]
+    )
     screenshot(page, "home-zh-hans")
     assert_no_axe_violations(page)
 
