@@ -1,7 +1,7 @@
 # Sunshine: the two commands of the README, and the pieces they are made of.
 #   make demo   set up and start the demo portal at http://127.0.0.1:8000
 #   make test   set up and run the whole test suite (lint, SQLite, PostgreSQL +
-#               Elasticsearch, deploy checks)
+#               Elasticsearch + headless Chromium, deploy checks)
 
 PYTHON ?= python3
 VENV := .venv
@@ -10,7 +10,7 @@ DEMO_ORGS ?= 3000
 DEMO_YEARS ?= 5
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test venv lint test-sqlite test-postgres check-deploy clean
+.PHONY: demo test venv lint test-sqlite test-postgres browser-tools check-deploy clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,16 +35,25 @@ lint: venv
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(BIN)/python manage.py check
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 
-# Tests marked postgres or elasticsearch need the real servers: they run in the second
-# pass, which starts both (installing PostgreSQL, fetching Elasticsearch once).
+# Tests marked postgres, elasticsearch or browser need the real servers and a browser:
+# they run in the second pass, which starts both servers (installing PostgreSQL,
+# fetching Elasticsearch once) and drives Debian's Chromium against a live server on
+# PostgreSQL, like production.
 test-sqlite: venv
 	DATABASE_URL= ELASTICSEARCH_URL= ELASTICSEARCH_TEST_URL= \
-	  $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not postgres and not elasticsearch"
+	  $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not postgres and not elasticsearch and not browser"
 
-test-postgres: venv
+test-postgres: venv browser-tools
 	DATABASE_URL=$$(scripts/postgres start) ELASTICSEARCH_URL= \
 	  ELASTICSEARCH_TEST_URL=$$(scripts/elasticsearch start) \
+	  CHROMIUM_PATH=$$(scripts/chromium path) AXE_CORE_PATH=$$(scripts/axe-core path) \
 	  $(BIN)/pytest -n $(PYTEST_WORKERS)
+
+# Debian's Chromium (apt-get install when missing) and axe-core (from npm, once, into
+# ~/.cache/sunshine), so a missing one stops make here rather than inside pytest.
+browser-tools:
+	scripts/chromium path >/dev/null
+	scripts/axe-core path >/dev/null
 
 check-deploy: venv
 	DJANGO_SETTINGS_MODULE=portal.settings.production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
@@ -53,4 +62,4 @@ check-deploy: venv
 clean:
 	scripts/postgres stop || true
 	scripts/elasticsearch stop || true
-	rm -rf var/postgres var/elasticsearch var/sunshine.sqlite3
+	rm -rf var/postgres var/elasticsearch var/sunshine.sqlite3 test-artifacts

@@ -2,17 +2,21 @@
 
 A test marked ``postgres`` runs only against PostgreSQL, one marked ``elasticsearch``
 only with a reachable Elasticsearch (``ELASTICSEARCH_TEST_URL``, else
-``ELASTICSEARCH_URL``; ``scripts/elasticsearch start`` prints one). Outside CI such a
-test is skipped when its service is missing; under CI=true it fails instead, so a
-missing service cannot hide.
+``ELASTICSEARCH_URL``; ``scripts/elasticsearch start`` prints one), one marked
+``browser`` only with Playwright and a Chromium (``CHROMIUM_PATH``, else
+``scripts/chromium path``, which installs Debian's). Outside CI such a test is skipped
+when its service is missing; under CI=true it fails instead, so a missing service
+cannot hide.
 """
 
 import functools
 import itertools
 import json
 import os
+import subprocess
 import urllib.request
 import uuid
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -25,6 +29,7 @@ ELASTICSEARCH_TEST_URL = os.environ.get("ELASTICSEARCH_TEST_URL") or os.environ.
 # suite never share an index.
 _SESSION = uuid.uuid4().hex[:8]
 _index_numbers = itertools.count()
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @functools.cache
@@ -44,6 +49,39 @@ def elasticsearch_problem() -> str | None:
     return None
 
 
+@functools.cache
+def chromium() -> tuple[str, str | None]:
+    """The Chromium executable for browser tests and why it cannot be used (None when
+    it can)."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return (
+            "",
+            "the playwright package is missing (pip install -r requirements-dev.txt)",
+        )
+    executable = os.environ.get("CHROMIUM_PATH", "")
+    if not executable:
+        found = subprocess.run(  # noqa: S603 (the project's own script)
+            [ROOT / "scripts" / "chromium", "path"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if found.returncode != 0:
+            return "", f"scripts/chromium path failed: {found.stderr.strip()}"
+        executable = found.stdout.strip()
+    if not os.access(executable, os.X_OK):
+        return "", f"{executable!r} is not an executable (CHROMIUM_PATH?)"
+    return executable, None
+
+
+def _missing(message: str) -> None:
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 @pytest.fixture(autouse=True)
 def _require_services(request):
     if (
@@ -53,17 +91,14 @@ def _require_services(request):
         message = (
             "needs PostgreSQL: run with DATABASE_URL pointing at one (make test does)"
         )
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        _missing(message)
     if request.node.get_closest_marker("elasticsearch") and elasticsearch_problem():
-        message = (
+        _missing(
             f"needs Elasticsearch ({elasticsearch_problem()}): run with "
             "ELASTICSEARCH_URL=$(scripts/elasticsearch start)"
         )
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+    if request.node.get_closest_marker("browser") and chromium()[1]:
+        _missing(f"needs a browser: {chromium()[1]}")
 
 
 @pytest.fixture
@@ -110,3 +145,87 @@ def api_client():
     from rest_framework.test import APIClient
 
     return APIClient()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test, so the ``page`` fixture can tell a
+    failed test and leave a screenshot of where it stopped."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (Debian's, not Playwright's download) for one test module.
+
+    Playwright's sync API keeps an asyncio loop running in this thread while it is
+    started, and Django takes that for async code: its async-safety check refuses
+    every ORM call of the tests (DJANGO_ALLOW_ASYNC_UNSAFE turns it off for exactly as
+    long as Playwright runs), and ``connections`` hands out new connection objects,
+    without the test database's serialized contents that serialized rollback restores
+    from (the thread's connections are put back in place). Started per module, not
+    per session, so neither the running loop nor the variable reaches the tests that
+    run after the browser tests (``check --deploy`` in a subprocess warns about the
+    variable); a launch takes about a second.
+    """
+    executable, problem = chromium()
+    if problem:
+        _missing(f"needs a browser: {problem}")
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    thread_connections = {alias: connections[alias] for alias in connections}
+    playwright = sync_playwright().start()
+    for alias, thread_connection in thread_connections.items():
+        connections[alias] = thread_connection
+    try:
+        chromium_browser = playwright.chromium.launch(
+            executable_path=executable,
+            headless=True,
+            # Containers often give /dev/shm only 64 MB, too little for Chromium.
+            args=["--disable-dev-shm-usage"],
+        )
+        yield chromium_browser
+        chromium_browser.close()
+    finally:
+        playwright.stop()
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def page(request, browser, live_server, django_db_serialized_rollback):
+    """A fresh browser tab on the live server, in English; relative URLs go there.
+
+    The live server needs committed data, so these tests run in transactions that are
+    flushed afterwards; serialized rollback restores what migrations created (the home
+    page, the Wagtail site) for the next test. Requests to any other host are refused,
+    so a test never depends on the network. A failed test leaves a screenshot named
+    after it. Other browser-context options come through indirect parametrization:
+    ``@pytest.mark.parametrize("page", [{"java_script_enabled": False}], indirect=True)``.
+    """
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale="en-US",
+        viewport={"width": 1280, "height": 900},
+        **getattr(request, "param", {}),
+    )
+    context.set_default_timeout(10_000)
+    context.route(
+        lambda url: not url.startswith(live_server.url),
+        lambda route: route.abort("blockedbyclient"),
+    )
+    tab = context.new_page()
+    yield tab
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        from tests.browser import screenshot
+
+        screenshot(tab, f"FAILED-{request.node.name}")
+    context.close()
