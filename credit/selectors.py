@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from orgs.models import Organization
 
 from . import methodology
-from .models import Reason, Score, ScoringRun
+from .models import ListEntry, Reason, Score, ScoringRun
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,7 @@ class CreditReport:
 def organization_credit(*, org_id: str) -> CreditReport:
     """The current score of the organization ``org_id`` with its reasons (404 if none).
 
-    Four queries whatever the number of reasons. ``lists`` stays empty until the
-    abnormal and serious lists are kept (a later step of the credit module).
+    Five queries whatever the number of reasons and list entries.
     """
     organization = get_object_or_404(
         Organization.objects.only("id", "org_id", "registry"), org_id=org_id
@@ -52,8 +51,16 @@ def organization_credit_report(*, organization: Organization) -> CreditReport:
     )
     reasons = list(score.reasons.all()) if score else []
     as_of = score.holds_as_of(ScoringRun.objects.latest_completed()) if score else None
+    lists = [
+        {"list": entry.list, "entered_on": entry.entered_on, "reason": entry.reason}
+        for entry in ListEntry.objects.listed().filter(organization=organization)
+    ]
     return CreditReport(
-        organization=organization, score=score, reasons=reasons, lists=[], as_of=as_of
+        organization=organization,
+        score=score,
+        reasons=reasons,
+        lists=lists,
+        as_of=as_of,
     )
 
 

@@ -37,9 +37,15 @@ def registry_score(
     what would change. Raises ``engine.ScoringError`` for an as-of date before the
     existing scores'.
     """
+    from .review import list_memberships
+
     as_of = as_of or timezone.localdate()
     scores = engine.score_orgs(
-        as_of=as_of, dry_run=dry_run, chunk_size=chunk_size, progress=progress
+        as_of=as_of,
+        dry_run=dry_run,
+        chunk_size=chunk_size,
+        progress=progress,
+        lists=list_memberships(on=as_of),
     )
     names = engine.screen_unregistered_names(as_of=as_of, dry_run=dry_run)
     return RegistryScoring(scores=scores, names=names)
@@ -49,4 +55,7 @@ def organization_rescore(
     *, organization: Organization, as_of: dt.date | None = None
 ) -> Score:
     """Score one organization again, e.g. after a filing was accepted; its score."""
-    return engine.score_organization(organization, as_of=as_of)
+    from .review import list_memberships
+
+    lists = list_memberships(on=as_of, organization_ids=[organization.pk])
+    return engine.score_organization(organization, as_of=as_of, lists=lists)

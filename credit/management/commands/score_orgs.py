@@ -13,7 +13,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from credit import engine, services
+from credit import engine, review, services
 
 
 def as_of_date(text: str) -> dt.date:
@@ -57,6 +57,13 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         if verbosity > 0:
             self.stdout.write(self.summary(run))
+        if not dry_run:
+            raised = review.flags_raise(today=as_of)
+            if verbosity > 0:
+                self.stdout.write(
+                    _("Raised %(count)s new flags for the regulators' review.")
+                    % {"count": f"{raised:,}"}
+                )
 
     def summary(self, run: services.RegistryScoring) -> str:
         report, names = run.scores, run.names

@@ -1,0 +1,407 @@
+"""Writes of the regulator's review: raise flags, decide them, keep the public lists.
+
+* ``flags_raise`` turns the current scores' reasons into suspected flags (one open
+  flag per organization and kind; a decided flag is not raised again for the same
+  evidence).
+* ``flag_confirm`` / ``flag_dismiss`` / ``flag_request_info``: a regulator's decision,
+  only within their jurisdiction, with a note; confirming a listing kind puts the
+  organization on its public list with the legal basis and exit conditions.
+* ``list_entry_remove``, ``appeal_submit`` / ``appeal_decide`` and ``lists_update``
+  (the timed exits and the move from the abnormal to the serious list).
+
+Every decision is written to Wagtail's audit log (who, when, why) and the
+organization's members are told by email; the organization is rescored on commit,
+because list membership caps its grade.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+
+from orgs.access import user_may_review
+from orgs.models import Membership, Organization
+
+from .lists import FLAG_OF_REASON, LIST_OF_FLAG, LIST_RULES, FlagKind, PublicList
+from .models import (
+    OPEN_FLAG_STATUSES,
+    Appeal,
+    AppealStatus,
+    Flag,
+    FlagStatus,
+    ListEntry,
+    Reason,
+    Score,
+)
+
+
+class ReviewError(Exception):
+    """The flag, entry or appeal is not in a state that allows what was asked."""
+
+
+# Risk of a rule-raised flag: how strongly the rule alone points at the finding.
+RULE_RISK = {
+    FlagKind.ILLEGAL: 0.9,
+    FlagKind.SERIOUS_DISHONEST: 0.8,
+    FlagKind.ZOMBIE: 0.7,
+    FlagKind.ABNORMAL_LIST: 0.5,
+    FlagKind.ANOMALY: 0.3,
+}
+
+
+def flags_raise(*, today: dt.date | None = None, batch_size: int = 5000) -> int:
+    """Suspected flags from the current scores' reasons; returns how many were new.
+
+    An organization already carrying an open flag of a kind is not flagged again;
+    one whose flag of that kind was decided is flagged again only for evidence
+    newer than the decision (a later fiscal year).
+    """
+    today = today or timezone.localdate()
+    wanted: dict[tuple[int, str], list[dict]] = {}
+    reasons = (
+        Reason.objects.filter(
+            score__in=Score.objects.current(), code__in=list(FLAG_OF_REASON)
+        )
+        .values_list("score__organization_id", "code", "fiscal_year", "evidence")
+        .iterator(chunk_size=batch_size)
+    )
+    for org_id, code, year, evidence in reasons:
+        wanted.setdefault((org_id, FLAG_OF_REASON[code]), []).append(
+            {"code": code, "fiscal_year": year, "evidence": evidence}
+        )
+    if not wanted:
+        return 0
+    open_or_decided: dict[tuple[int, str], dt.date | None] = {}
+    for org_id, kind, status, decided in Flag.objects.filter(
+        organization_id__in={org for org, _kind in wanted}
+    ).values_list("organization_id", "kind", "status", "decided_at"):
+        key = (org_id, kind)
+        if status in OPEN_FLAG_STATUSES:
+            open_or_decided[key] = None
+        elif key not in open_or_decided or (
+            open_or_decided[key] is not None
+            and decided
+            and decided.date() > open_or_decided[key]
+        ):
+            open_or_decided[key] = decided.date() if decided else None
+    new = []
+    for (org_id, kind), evidence in wanted.items():
+        key = (org_id, kind)
+        if key in open_or_decided:
+            decided_on = open_or_decided[key]
+            if decided_on is None:
+                continue  # open already
+            newest = max((e["fiscal_year"] or 0) for e in evidence)
+            if newest <= decided_on.year - 1:
+                continue  # nothing newer than the decision
+        new.append(
+            Flag(
+                organization_id=org_id,
+                kind=kind,
+                risk=RULE_RISK[kind],
+                evidence=evidence,
+                source="rules: " + ", ".join(sorted({e["code"] for e in evidence})),
+                raised_on=today,
+            )
+        )
+    Flag.objects.bulk_create(new, batch_size=batch_size)
+    return len(new)
+
+
+def _decide(flag: Flag, *, user, status: str, note: str) -> Flag:
+    if not note.strip():
+        raise ReviewError(_("say why: a decision needs a note"))
+    flag = (
+        Flag.objects.select_for_update().select_related("organization").get(pk=flag.pk)
+    )
+    if not user_may_review(user=user, organization=flag.organization):
+        raise PermissionDenied
+    if flag.status not in OPEN_FLAG_STATUSES:
+        raise ReviewError(
+            _("this flag was already decided (%(status)s)")
+            % {"status": flag.get_status_display()}
+        )
+    flag.status = status
+    flag.decided_by = user
+    flag.decided_at = timezone.now()
+    flag.decision_note = note.strip()
+    flag.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    log(
+        instance=flag,
+        action=f"sunshine.flag.{status}",
+        user=user,
+        data={"kind": flag.kind, "note": flag.decision_note},
+    )
+    return flag
+
+
+@transaction.atomic
+def flag_confirm(
+    *, flag: Flag, user, note: str, today: dt.date | None = None
+) -> ListEntry | None:
+    """Confirm a flag; a listing kind puts the organization on its public list."""
+    flag = _decide(flag, user=user, status=FlagStatus.CONFIRMED, note=note)
+    listing = LIST_OF_FLAG[flag.kind]
+    if listing is None:
+        return None
+    entry = _list_enter(
+        organization=flag.organization,
+        listing=listing,
+        reason=note.strip(),
+        on=today or timezone.localdate(),
+        user=user,
+        flag=flag,
+    )
+    return entry
+
+
+@transaction.atomic
+def flag_dismiss(*, flag: Flag, user, note: str) -> Flag:
+    """Dismiss a flag, saying why (a label for the next model training)."""
+    return _decide(flag, user=user, status=FlagStatus.DISMISSED, note=note)
+
+
+@transaction.atomic
+def flag_request_info(*, flag: Flag, user, note: str) -> Flag:
+    """Ask the organization for information before deciding."""
+    note = note.strip()
+    if not note:
+        raise ReviewError(_("say what information is needed"))
+    flag = (
+        Flag.objects.select_for_update().select_related("organization").get(pk=flag.pk)
+    )
+    if not user_may_review(user=user, organization=flag.organization):
+        raise PermissionDenied
+    if flag.status != FlagStatus.SUSPECTED:
+        raise ReviewError(_("information can be requested only on a suspected flag"))
+    flag.status = FlagStatus.INFO_REQUESTED
+    flag.decision_note = note
+    flag.save(update_fields=["status", "decision_note"])
+    log(instance=flag, action="sunshine.flag.info_requested", user=user,
+        data={"note": note})  # fmt: skip
+    _notify(
+        flag.organization_id,
+        _("The registering authority asks %(name)s for information")
+        % {"name": flag.organization.name},
+        note,
+    )
+    return flag
+
+
+def _list_enter(
+    *, organization: Organization, listing: str, reason: str, on: dt.date, user, flag
+) -> ListEntry:
+    existing = ListEntry.objects.filter(
+        organization=organization, list=listing, exited_on__isnull=True
+    ).first()
+    if existing is not None:
+        return existing  # already listed: the new trigger is in the flag's record
+    rule = LIST_RULES[listing]
+    entry = ListEntry.objects.create(
+        list=listing,
+        organization=organization,
+        entered_on=on,
+        reason=reason,
+        legal_basis=str(rule.legal_basis),
+        exit_conditions=str(rule.exit_conditions),
+        flag=flag,
+        decided_by=user,
+    )
+    log(instance=entry, action="sunshine.list.enter", user=user,
+        data={"list": listing, "reason": reason})  # fmt: skip
+    _notify(
+        organization.pk,
+        _("%(name)s was put on the %(list)s")
+        % {"name": organization.name, "list": PublicList(listing).label},
+        _(
+            "Reason: %(reason)s\nLegal basis: %(basis)s\nHow to leave the list: "
+            "%(exit)s\nYou may appeal from your account page."
+        )
+        % {"reason": reason, "basis": entry.legal_basis, "exit": entry.exit_conditions},
+    )
+    _after_list_change(organization.pk)
+    return entry
+
+
+@transaction.atomic
+def list_entry_remove(
+    *, entry: ListEntry, user, reason: str, on: dt.date | None = None
+) -> ListEntry:
+    """Take an organization off a list (e.g. rectified and verified)."""
+    entry = ListEntry.objects.select_for_update().get(pk=entry.pk)
+    if entry.organization_id and not user_may_review(
+        user=user, organization=entry.organization
+    ):
+        raise PermissionDenied
+    if not reason.strip():
+        raise ReviewError(_("say why the entry is removed"))
+    if entry.exited_on is not None:
+        raise ReviewError(_("this entry has already ended"))
+    _end(entry, on=on or timezone.localdate(), reason=reason.strip(), user=user)
+    return entry
+
+
+def _end(entry: ListEntry, *, on: dt.date, reason: str, user) -> None:
+    entry.exited_on = on
+    entry.exit_reason = reason
+    entry.save(update_fields=["exited_on", "exit_reason"])
+    log(instance=entry, action="sunshine.list.exit", user=user,
+        data={"list": entry.list, "reason": reason})  # fmt: skip
+    if entry.organization_id:
+        _notify(
+            entry.organization_id,
+            _("%(name)s left the %(list)s")
+            % {"name": entry.organization.name, "list": entry.get_list_display()},
+            reason,
+        )
+        _after_list_change(entry.organization_id)
+
+
+@transaction.atomic
+def appeal_submit(*, entry: ListEntry, user, grounds: str) -> Appeal:
+    """An organization member objects to a list entry."""
+    if not Membership.objects.filter(
+        user=user, organization_id=entry.organization_id
+    ).exists():
+        raise PermissionDenied
+    if not grounds.strip():
+        raise ReviewError(_("say on what grounds you appeal"))
+    if entry.exited_on is not None:
+        raise ReviewError(_("this entry has already ended"))
+    if entry.appeals.filter(status=AppealStatus.OPEN).exists():
+        raise ReviewError(_("an appeal against this entry is already open"))
+    appeal = Appeal.objects.create(
+        list_entry=entry, submitted_by=user, grounds=grounds.strip()
+    )
+    log(instance=entry, action="sunshine.appeal.submit", user=user,
+        data={"appeal": appeal.pk})  # fmt: skip
+    return appeal
+
+
+@transaction.atomic
+def appeal_decide(*, appeal: Appeal, user, uphold: bool, note: str) -> Appeal:
+    """A regulator decides an appeal: upheld removes the entry, rejected keeps it."""
+    appeal = (
+        Appeal.objects.select_for_update()
+        .select_related("list_entry__organization")
+        .get(pk=appeal.pk)
+    )
+    entry = appeal.list_entry
+    if not user_may_review(user=user, organization=entry.organization):
+        raise PermissionDenied
+    if appeal.status != AppealStatus.OPEN:
+        raise ReviewError(_("this appeal was already decided"))
+    if not note.strip():
+        raise ReviewError(_("say why: a decision needs a note"))
+    appeal.status = AppealStatus.UPHELD if uphold else AppealStatus.REJECTED
+    appeal.decided_by = user
+    appeal.decided_at = timezone.now()
+    appeal.decision_note = note.strip()
+    appeal.save()
+    log(instance=entry, action="sunshine.appeal.decide", user=user,
+        data={"appeal": appeal.pk, "status": appeal.status, "note": note})  # fmt: skip
+    if uphold and entry.exited_on is None:
+        _end(entry, on=timezone.localdate(), reason=_("appeal upheld: ") + note.strip(),
+             user=user)  # fmt: skip
+    return appeal
+
+
+def _months_before(day: dt.date, months: int) -> dt.date:
+    year, month = divmod(day.month - 1 - months, 12)
+    year += day.year
+    month += 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, d)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")  # noqa: S101
+
+
+@transaction.atomic
+def lists_update(*, today: dt.date | None = None) -> dict[str, int]:
+    """The timed rules of the lists, run daily: two years on the abnormal list moves
+    an organization to the serious list; an abnormal entry whose flag was decided
+    and that has nothing outstanding (no open flag of a listing kind, no current
+    reason that lists) leaves automatically after the set months."""
+    today = today or timezone.localdate()
+    counts = {"escalated": 0, "expired": 0}
+    abnormal = PublicList.ABNORMAL
+    rule = LIST_RULES[abnormal]
+    escalate_before = _months_before(today, rule.escalate_after_months)
+    for entry in ListEntry.objects.filter(
+        list=abnormal, exited_on__isnull=True, entered_on__lte=escalate_before
+    ).select_related("organization"):
+        _end(entry, on=today, reason=str(_("moved to the serious list after 2 years")),
+             user=None)  # fmt: skip
+        _list_enter(
+            organization=entry.organization,
+            listing=PublicList.SERIOUS,
+            reason=str(_("two years on the abnormal-activity list")),
+            on=today,
+            user=None,
+            flag=entry.flag,
+        )
+        counts["escalated"] += 1
+    expire_before = _months_before(today, rule.automatic_exit_months)
+    outstanding = set(
+        Reason.objects.filter(
+            score__in=Score.objects.current(),
+            code__in=[c for c, k in FLAG_OF_REASON.items()
+                      if LIST_OF_FLAG[k] == abnormal],
+        ).values_list("score__organization_id", flat=True)
+    )  # fmt: skip
+    for entry in ListEntry.objects.filter(
+        list=abnormal, exited_on__isnull=True, entered_on__lte=expire_before
+    ).select_related("organization"):
+        if entry.organization_id in outstanding:
+            continue
+        _end(entry, on=today, reason=str(_("automatic exit: nothing outstanding")),
+             user=None)  # fmt: skip
+        counts["expired"] += 1
+    return counts
+
+
+def list_memberships(
+    *, on: dt.date | None = None, organization_ids: Iterable[int] | None = None
+) -> dict[int, set[str]]:
+    """Organization pk → the lists it is on: what scoring's list overrides read."""
+    entries = ListEntry.objects.listed(on).filter(organization__isnull=False)
+    if organization_ids is not None:
+        entries = entries.filter(organization_id__in=list(organization_ids))
+    memberships: dict[int, set[str]] = {}
+    for org_id, listing in entries.values_list("organization_id", "list"):
+        memberships.setdefault(org_id, set()).add(listing)
+    return memberships
+
+
+def _notify(organization_id: int, subject: str, body: str) -> None:
+    recipients = list(
+        Membership.objects.filter(organization_id=organization_id)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+    if recipients:
+        transaction.on_commit(
+            lambda: send_mail(subject, body, None, recipients, fail_silently=False)
+        )
+
+
+def _after_list_change(organization_id: int) -> None:
+    from search.services import outbox_record
+
+    outbox_record(organization_ids=[organization_id])
+
+    def rescore():
+        from .services import organization_rescore
+
+        organization_rescore(organization=Organization.objects.get(pk=organization_id))
+
+    transaction.on_commit(rescore)
