@@ -9,16 +9,21 @@ request's language: Chinese by default, English when the request asks for ``en``
 are ever part of it.
 """
 
+import datetime as dt
+
 from django.urls import path
 from django.utils import translation
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers
+from rest_framework import generics, serializers
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import selectors
-from .models import Grade
+from .lists import PublicList
+from .models import Flag, Grade, ListEntry
 from .rules import RULES
 
 
@@ -80,10 +85,96 @@ class OrganizationCreditAPI(APIView):
         return Response(CreditSerializer(payload).data)
 
 
+class ListEntrySerializer(serializers.ModelSerializer):
+    org_id = serializers.SerializerMethodField()
+    name = serializers.CharField(source="subject_name")
+    region = serializers.SerializerMethodField()
+    list = serializers.CharField()
+
+    class Meta:
+        model = ListEntry
+        fields = ["list", "org_id", "name", "region", "entered_on", "reason",
+                  "legal_basis", "exit_conditions"]  # fmt: skip
+
+    def get_org_id(self, entry: ListEntry) -> str | None:
+        return entry.organization.org_id if entry.organization else None
+
+    def get_region(self, entry: ListEntry) -> str:
+        return (entry.organization or entry.unregistered_name).region
+
+
+@extend_schema(
+    summary="Organizations on a public list (abnormal, serious-dishonest, illegal)",
+    parameters=[
+        OpenApiParameter("region", str, description="GB/T 2260 code (prefix)"),
+        OpenApiParameter("since", str, description="entered on or after YYYY-MM-DD"),
+        OpenApiParameter("until", str, description="entered on or before YYYY-MM-DD"),
+    ],
+)
+class PublicListAPI(generics.ListAPIView):
+    serializer_class = ListEntrySerializer
+
+    def get_queryset(self):
+        listing = self.kwargs["listing"]
+        if listing not in PublicList.values:
+            raise NotFound(
+                f"unknown list {listing!r}; lists: {', '.join(PublicList.values)}"
+            )
+        params = self.request.query_params
+        dates = {}
+        for name in ("since", "until"):
+            if params.get(name):
+                try:
+                    dates[name] = dt.date.fromisoformat(params[name])
+                except ValueError:
+                    raise ValidationError(
+                        {name: f"{params[name]!r} is not a date (YYYY-MM-DD)"}
+                    ) from None
+        return selectors.public_list(
+            listing=listing, region=params.get("region", ""), **dates
+        )
+
+
+class FlagSerializer(serializers.ModelSerializer):
+    org_id = serializers.CharField(source="organization.org_id")
+    name = serializers.CharField(source="organization.name")
+    region = serializers.CharField(source="organization.region")
+
+    class Meta:
+        model = Flag
+        fields = ["id", "org_id", "name", "region", "kind", "status", "risk",
+                  "evidence", "source", "raised_on", "decided_at", "decision_note"]  # fmt: skip
+
+
+class RegulatorFlagsAPI(generics.ListAPIView):
+    """Flags in the signed-in regulator's jurisdiction; 404 for everyone else."""
+
+    serializer_class = FlagSerializer
+    authentication_classes = [SessionAuthentication]
+
+    def get_queryset(self):
+        user = self.request.user
+        if not user.is_authenticated or not (
+            user.is_superuser or hasattr(user, "regulator")
+        ):
+            raise NotFound()
+        filters = {
+            key: self.request.query_params.get(key, "")
+            for key in ("status", "kind", "org_type", "region")
+        }
+        return selectors.flag_queue(
+            user=user,
+            filters=filters,
+            sort=self.request.query_params.get("sort", "risk"),
+        )
+
+
 urlpatterns = [
     path(
         "orgs/<str:org_id>/credit",
         OrganizationCreditAPI.as_view(),
         name="api-org-credit",
     ),
+    path("lists/<str:listing>", PublicListAPI.as_view(), name="api-list"),
+    path("regulator/flags", RegulatorFlagsAPI.as_view(), name="api-regulator-flags"),
 ]

@@ -5,13 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from orgs.models import Organization
 
 from . import methodology
-from .models import ListEntry, Reason, Score, ScoringRun
+from .models import (
+    OPEN_FLAG_STATUSES,
+    Appeal,
+    AppealStatus,
+    Flag,
+    ListEntry,
+    Reason,
+    Score,
+    ScoringRun,
+)
 
 
 @dataclass(frozen=True)
@@ -95,3 +104,72 @@ def credit_summary(report: CreditReport, *, language: str) -> dict:
         ],
         "lists": report.lists,
     }
+
+
+# The regulator's review queue and the public lists.
+
+FLAG_SORTS = {"risk": ("-risk", "id"), "raised": ("-raised_on", "id"),
+              "name": ("organization__name", "id")}  # fmt: skip
+
+
+def flag_queue(*, user, filters: dict[str, str], sort: str = "risk") -> QuerySet[Flag]:
+    """Flags the regulator may see (their jurisdiction only), filtered and sorted."""
+    from orgs.access import organizations_reviewable_by
+    from orgs.selectors import region_prefix
+
+    flags = Flag.objects.filter(
+        organization__in=organizations_reviewable_by(user=user)
+    ).select_related("organization")
+    status = filters.get("status") or "open"
+    if status == "open":
+        flags = flags.filter(status__in=OPEN_FLAG_STATUSES)
+    elif status != "all":
+        flags = flags.filter(status=status)
+    if filters.get("kind"):
+        flags = flags.filter(kind=filters["kind"])
+    if filters.get("org_type"):
+        flags = flags.filter(organization__org_type=filters["org_type"])
+    if filters.get("region"):
+        flags = flags.filter(
+            organization__region__startswith=region_prefix(filters["region"])
+        )
+    if filters.get("min_risk"):
+        flags = flags.filter(risk__gte=float(filters["min_risk"]))
+    return flags.order_by(*FLAG_SORTS.get(sort, FLAG_SORTS["risk"]))
+
+
+def public_list(
+    *, listing: str, region: str = "", since=None, until=None
+) -> QuerySet[ListEntry]:
+    """Entries in force on a public list, newest first; by region and entry date."""
+    from orgs.selectors import region_prefix
+
+    entries = (
+        ListEntry.objects.listed()
+        .filter(list=listing)
+        .select_related("organization", "unregistered_name")
+    )
+    if region:
+        prefix = region_prefix(region)
+        entries = entries.filter(
+            Q(organization__region__startswith=prefix)
+            | Q(unregistered_name__region__startswith=prefix)
+        )
+    if since:
+        entries = entries.filter(entered_on__gte=since)
+    if until:
+        entries = entries.filter(entered_on__lte=until)
+    return entries.order_by("-entered_on", "id")
+
+
+def open_appeals(*, user) -> QuerySet[Appeal]:
+    from orgs.access import organizations_reviewable_by
+
+    return (
+        Appeal.objects.filter(
+            status=AppealStatus.OPEN,
+            list_entry__organization__in=organizations_reviewable_by(user=user),
+        )
+        .select_related("list_entry__organization", "submitted_by")
+        .order_by("submitted_at")
+    )

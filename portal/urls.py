@@ -25,6 +25,8 @@ urlpatterns = [
     path("account/", include("orgs.submissions.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("orgs/", include("orgs.urls")),
+    path("regulator/", include("credit.urls")),
+    path("lists/", include("credit.urls_public")),
     path("", include("search.urls")),
 ]
 

@@ -181,6 +181,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "PREPROCESSING_HOOKS": ["orgs.api.public_endpoints_only"],
+    "ENUM_NAME_OVERRIDES": {
+        "OrganizationStatusEnum": "orgs.models.Status",
+        "FlagStatusEnum": "credit.models.FlagStatus",
+    },
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
