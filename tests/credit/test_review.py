@@ -91,9 +91,8 @@ def test_a_decision_needs_a_note_and_the_jurisdiction(cast):
 
 def test_suspected_flags_are_never_public(cast, client):
     _flag(cast.org_a)
-    assert (
-        client.get("/api/v1/orgs/%s/credit" % cast.org_a.org_id).json()["lists"] == []
-    )
+    credit = client.get(f"/api/v1/orgs/{cast.org_a.org_id}/credit").json()
+    assert credit["lists"] == []
     assert cast.org_a.name not in client.get("/lists/abnormal/").content.decode()
     assert client.get("/api/v1/regulator/flags").status_code == 404
     assert client.get("/regulator/flags/").status_code == 404
