@@ -110,7 +110,7 @@ class _Sql:
 
     def _postgres_text(self) -> tuple[str, list, str, list]:
         if self.fuzzy:
-            return "", [], "%s <%% e.names", [self.text]
+            return "", [], *self._postgres_fuzzy()
         # One LIKE per token (not LIKE ALL of an array, which no index serves), on
         # text already case-folded, so the pg_trgm GIN index answers each of them.
         condition = " AND ".join(["e.document LIKE %s ESCAPE '\\'"] * len(self.tokens))
@@ -120,6 +120,21 @@ class _Sql:
             condition = f"(({condition}) OR e.document LIKE %s ESCAPE '\\')"
             params.append(_like(self.code.lower()))
         return "", [], condition, params
+
+    def _postgres_fuzzy(self) -> tuple[str, list]:
+        """Every word must match, as on Elasticsearch (``operator: and``): a word of
+        four characters or more may be misspelt (pg_trgm word similarity against the
+        names), a shorter one must occur as it is. Matching the whole text at once
+        would let one good word carry a query whose other words match nothing."""
+        conditions, params = [], []
+        for token in self.tokens:
+            if len(token) >= 4:
+                conditions.append("%s <%% e.names")
+                params.append(token)
+            else:
+                conditions.append("e.document LIKE %s ESCAPE '\\'")
+                params.append(_like(token))
+        return " AND ".join(conditions), params
 
     # -- filters ----------------------------------------------------------------------
     def filter_clause(self, query: SearchQuery) -> tuple[list[str], list]:

@@ -123,6 +123,25 @@ def test_english_words_in_any_case_and_order(search_backend, registry):
     assert names("humanity HABITAT")[0] == "Habitat for Humanity International"
 
 
+def test_every_word_of_a_query_must_match(search_backend, registry):
+    """Words are ANDed on every backend (Elasticsearch's ``operator: and``): a query
+    whose words each match a different organization, or one good word beside a word
+    that matches nothing, finds nothing, typo tolerance included."""
+    rebuilt(search_backend)
+    assert names("Habitat America") == []  # each word names another organization
+    assert names("Humanity zzzz") == []  # one good word does not carry the query
+    assert names("Feeding 慈善会") == []
+    assert names("南山 慈善会") == ["深圳市南山区慈善会"]
+    assert names("america FEEDING") == ["Feeding America"]
+
+
+def test_misspelt_word_beside_a_correct_one_is_found(search_backend, registry):
+    needs_typo_tolerance(search_backend)
+    rebuilt(search_backend)
+    assert names("Humanty Habitat")[0] == "Habitat for Humanity International"
+    assert names("Humanty zzzzz") == []
+
+
 def test_full_width_query_matches_half_width_name(search_backend, registry):
     rebuilt(search_backend)
     assert names("Ｆｅｅｄｉｎｇ Ａｍｅｒｉｃａ")[0] == "Feeding America"
