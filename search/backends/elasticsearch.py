@@ -44,6 +44,7 @@ FILTER_FIELDS = {
     "region": "regions",
     "status": "status",
     "grade": "grade",
+    "income_band": "income_band",
     "lists": "lists",
 }
 FACET_FIELDS = {**FILTER_FIELDS, "region": "province"}
@@ -466,13 +467,10 @@ def _worth_a_tolerant_retry(text: str) -> bool:
 
 
 def _filters(query: SearchQuery) -> list[Q]:
-    filters = [
+    return [
         Q("terms", **{FILTER_FIELDS[facet]: list(values)})
         for facet, values in query.filters.items()
     ]
-    if query.lists:
-        filters.append(Q("terms", lists=list(query.lists)))
-    return filters
 
 
 def _buckets(aggregation) -> list:

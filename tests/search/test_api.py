@@ -1,5 +1,7 @@
 """/api/v1/search, /api/v1/search/suggest and the /search/ page."""
 
+from decimal import Decimal
+
 import pytest
 from django.core.management import call_command
 
@@ -36,7 +38,9 @@ def test_search_answers_the_documented_contract(api_client, indexed):
     }  # fmt: skip
     assert body["results"][0]["name"] == "深圳市慈善会"
     assert "<mark>慈善会</mark>" in body["results"][0]["highlight"]
-    assert set(body["facets"]) == {"registry", "org_type", "region", "status", "grade"}
+    assert set(body["facets"]) == {
+        "registry", "org_type", "region", "status", "grade", "income_band", "lists",
+    }  # fmt: skip
     assert body["facets"]["status"] == [
         {"value": "active", "label": "Active", "count": 1},
         {"value": "revoked", "label": "Revoked (吊销)", "count": 1},
@@ -58,6 +62,8 @@ def test_filters_take_several_values(api_client, indexed):
         ({"grade": "Z"}, "Unknown grade"),
         ({"region": "<script>"}, "Unknown region"),
         ({"list": "serious"}, "Unknown list"),
+        ({"income_band": "CNY-1-2"}, "Unknown income_band"),
+        ({"income_band": "none,huge"}, "Unknown income_band: huge"),
         ({"sort": "random"}, "Unknown sort"),
         ({"page_size": "101"}, "page_size is at most 100"),
         ({"page_size": "0"}, "page_size must be"),
@@ -73,6 +79,53 @@ def test_bad_parameters_answer_400_with_a_message(api_client, indexed, params, m
     response = api_client.get("/api/v1/search", params)
     assert response.status_code == 400
     assert message in response.json()["detail"]
+
+
+def test_income_band_and_list_filters_and_facets(api_client, settings):
+    from tests.factories import FilingFactory, RegulatoryEventFactory
+
+    settings.ELASTICSEARCH_URL = ""
+    listed = OrganizationFactory(name="异常名录测试协会")
+    RegulatoryEventFactory(
+        organization=listed, kind="list_entry", detail="列入活动异常名录"
+    )
+    FilingFactory(organization=listed, income_donations=Decimal("2000000"))
+    OrganizationFactory(name="另一个测试协会")
+    call_command("search_index", rebuild=True, verbosity=0)
+
+    body = api_client.get("/api/v1/search", {"list": "abnormal"}).json()
+    assert [hit["name"] for hit in body["results"]] == ["异常名录测试协会"]
+    body = api_client.get("/api/v1/search", {"income_band": "none"}).json()
+    assert [hit["name"] for hit in body["results"]] == ["另一个测试协会"]
+    facets = api_client.get("/api/v1/search", HTTP_ACCEPT_LANGUAGE="en").json()[
+        "facets"
+    ]
+    assert facets["lists"] == [
+        {"value": "abnormal", "label": "Abnormal activity list", "count": 1}
+    ]
+    assert {v["value"]: v["count"] for v in facets["income_band"]} == {
+        "CNY-1m-10m": 1,
+        "none": 1,
+    }
+
+
+def test_search_page_has_income_and_list_checkboxes(client, settings):
+    from tests.factories import RegulatoryEventFactory
+
+    settings.ELASTICSEARCH_URL = ""
+    listed = OrganizationFactory(name="异常名录测试协会")
+    RegulatoryEventFactory(
+        organization=listed, kind="list_entry", detail="列入活动异常名录"
+    )
+    call_command("search_index", rebuild=True, verbosity=0)
+    html = client.get(
+        "/search/", {"list": "abnormal"}, HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "<legend>Lists</legend>" in html
+    assert "<legend>Latest income</legend>" in html
+    assert "no income reported" in html
+    assert "Abnormal activity list ×" in html  # the active filter as a chip
+    assert "checked> Abnormal activity list" in html
 
 
 def test_engine_outage_answers_503(api_client, settings):
