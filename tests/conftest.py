@@ -175,20 +175,26 @@ def _free_ports(count: int) -> list[int]:
             sock.close()
 
 
-@pytest.fixture
-def private_elasticsearch():
-    """A started private Elasticsearch node, stopped and deleted afterwards. It cannot
-    start: skipped, or failed under CI=true."""
+@pytest.fixture(scope="session")
+def _private_elasticsearch_node():
     node = PrivateElasticsearch()
-    try:
-        node.start()
-    except (RuntimeError, subprocess.TimeoutExpired) as error:
-        node.stop()
-        shutil.rmtree(node.data, ignore_errors=True)
-        message = f"cannot start a private Elasticsearch node: {error}"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
     yield node
     node.stop()
     shutil.rmtree(node.data, ignore_errors=True)
+
+
+@pytest.fixture
+def private_elasticsearch(_private_elasticsearch_node):
+    """A running private Elasticsearch node (one per test session, started on first
+    use, again if a test left it stopped; deleted at the end). When it cannot start:
+    skipped, or failed under CI=true."""
+    node = _private_elasticsearch_node
+    if not node.answers():
+        try:
+            node.start()
+        except (RuntimeError, subprocess.TimeoutExpired) as error:
+            message = f"cannot start a private Elasticsearch node: {error}"
+            if IN_CI:
+                pytest.fail(message)
+            pytest.skip(message)
+    return node
