@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy
 from orgs.models import OrgType, Registry, Status
 from orgs.regions import region_label
 
+from .text import strip_control
+
 MAX_QUERY_LENGTH = 200
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -212,7 +214,7 @@ class SearchQuery:
             found = values(name)
             return found[-1] if found else default
 
-        text = str(params.get("q", "") or "").strip()
+        text = strip_control(str(params.get("q", "") or "")).strip()
         if len(text) > MAX_QUERY_LENGTH:
             raise InvalidSearch(
                 _("The query is too long: at most %(n)d characters.")

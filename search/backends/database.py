@@ -393,9 +393,12 @@ def _offset(query: SearchQuery) -> int:
         return query.offset
     try:
         decoded = json.loads(base64.urlsafe_b64decode(query.cursor.encode()))
-        return int(decoded["offset"])
+        offset = decoded["offset"]
     except (ValueError, KeyError, TypeError) as error:
         raise InvalidSearch("Invalid cursor.") from error
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise InvalidSearch("Invalid cursor.")
+    return offset
 
 
 def _cursor(offset: int) -> str:

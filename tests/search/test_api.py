@@ -167,3 +167,60 @@ def test_search_page_empty_state_suggests_what_to_try(client, indexed):
 
 def test_search_page_reports_bad_parameters(client, indexed):
     assert client.get("/search/", {"page_size": "500"}).status_code == 400
+
+
+def _cursor(value) -> str:
+    import base64
+    import json
+
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"status": "dead"}, "Unknown status: dead"),
+        ({"income_band": "CNY-huge"}, "Unknown income_band"),
+        ({"page": "2"}, "beyond the last result"),
+        ({"page": "999999999"}, "cursor"),
+        ({"page_size": "101"}, "page_size is at most 100"),
+        ({"q": "x" * 10_240}, "too long"),
+        ({"q": "慈" * 10_000}, "too long"),
+        ({"cursor": "%%%"}, "Invalid cursor"),
+        ({"cursor": _cursor({"offset": -5})}, "Invalid cursor"),
+        ({"cursor": _cursor({"offset": "ten"})}, "Invalid cursor"),
+        ({"cursor": _cursor(["a", "b", "c", "d", "e"])}, "Invalid cursor"),
+        ({"cursor": _cursor([{"x": 1}])}, "Invalid cursor"),
+    ],
+)
+def test_bad_parameters_answer_400_on_every_backend(
+    api_client, search_backend, params, message
+):
+    OrganizationFactory(name="深圳市慈善会")
+    search_backend.rebuild(chunk_size=50, progress=None)
+    search_backend.refresh()
+    response = api_client.get("/api/v1/search", params)
+    assert response.status_code == 400, response.content
+    assert message in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "raw, found",
+    [
+        ("%E6%85%88%E5%96%84%00%E4%BC%9A", 1),  # 慈善<NUL>会: the NUL is dropped
+        ("%00", 1),  # nothing left: every organization
+        ("%E6%85%88%ED%A0%80%FF", 0),  # invalid UTF-8: replacement characters
+        ("%01%1F%7F", 1),
+    ],
+)
+def test_control_characters_and_bad_utf8_never_break_search(
+    api_client, search_backend, raw, found
+):
+    OrganizationFactory(name="深圳市慈善会")
+    search_backend.rebuild(chunk_size=50, progress=None)
+    search_backend.refresh()
+    response = api_client.get(f"/api/v1/search?q={raw}")
+    assert response.status_code == 200, response.content
+    assert response.json()["count"] == found
+    suggest = api_client.get(f"/api/v1/search/suggest?q={raw}")
+    assert suggest.status_code == 200, suggest.content
