@@ -65,3 +65,11 @@ def test_lists_replay_entries_and_exits_and_skip_events_naming_no_list():
     }
     event("list_exit", 6, "移出严重违法失信名单")
     assert organization_lists(Q(organization_id=org.id)) == {}
+
+
+def test_list_and_band_labels_are_translated():
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        assert facet_label("lists", "serious-dishonest") == "严重违法失信名单"
+        assert facet_label("income_band", "CNY-under-100k") == "CNY 100,000 以下"
