@@ -524,7 +524,7 @@ def _decode(cursor: str, sort: list) -> list:
     if (
         not isinstance(values, list)
         or len(values) != len(sort)
-        or not all(isinstance(v, str | int | float) for v in values)
+        or not all(v is None or isinstance(v, str | int | float) for v in values)
     ):
         raise InvalidSearch("Invalid cursor.")
     return values

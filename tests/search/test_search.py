@@ -396,3 +396,21 @@ def test_list_change_reaches_the_index_through_the_outbox(search_backend, regist
     search_sync(backend=search_backend)
     search_backend.refresh()
     assert names(lists=("abnormal",)) == ["Feeding America"]
+
+
+@pytest.mark.parametrize("sort", ["relevance", "name", "income", "grade"])
+def test_cursor_walks_every_sort_to_the_end_without_repeats(
+    search_backend, registry, sort
+):
+    FilingFactory(organization=registry["feeding"], income_donations=Decimal("900"))
+    rebuilt(search_backend)
+    seen, cursor = [], ""
+    for _ in range(10):
+        page = search_organizations(
+            SearchQuery(text="", sort=sort, page_size=3, cursor=cursor)
+        )
+        seen += [hit.org_id for hit in page.hits]
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    assert len(seen) == len(set(seen)) == 8
