@@ -60,7 +60,6 @@ _PARAMETERS = [
         OpenApiParameter(param, str, many=True, description=f"filter on {facet}")
         for facet, param in FACETS.items()
     ],
-    OpenApiParameter("list", str, many=True, description="list membership"),
     OpenApiParameter("sort", str, enum=["relevance", "name", "income", "grade"]),
     OpenApiParameter("page", int),
     OpenApiParameter("page_size", int, description=f"at most {MAX_PAGE_SIZE}"),

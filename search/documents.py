@@ -42,8 +42,17 @@ from elasticsearch.dsl import (
     token_filter,
 )
 
-from orgs.models import EXPENSE_FIELDS, INCOME_FIELDS, Filing, FormerName, Organization
+from orgs.models import (
+    EXPENSE_FIELDS,
+    INCOME_FIELDS,
+    EventKind,
+    Filing,
+    FormerName,
+    Organization,
+    RegulatoryEvent,
+)
 
+from .query import income_band
 from .text import normalize, province_of, regions_of
 
 # Full-width ASCII (U+FF01..U+FF5E) to half-width, and the ideographic full stop and
@@ -102,6 +111,7 @@ class OrganizationDocument(Document):
     public_fundraising = Boolean()
     grade = Keyword()
     lists = Keyword()
+    income_band = Keyword()
     latest_income = Double()
     latest_expenses = Double()
     latest_fiscal_year = Integer()
@@ -135,10 +145,15 @@ class OrganizationRecord:
     latest_income: Decimal | None = None
     latest_expenses: Decimal | None = None
     latest_fiscal_year: int | None = None
+    latest_currency: str = ""
 
     @property
     def province(self) -> str:
         return province_of(self.registry, self.region)
+
+    @property
+    def income_band(self) -> str:
+        return income_band(self.latest_income, self.latest_currency)
 
     def as_document(self) -> dict:
         """The Elasticsearch source of this organization (its ``_id`` is ``id``)."""
@@ -161,6 +176,7 @@ class OrganizationRecord:
             "public_fundraising": self.public_fundraising,
             "grade": self.grade,
             "lists": self.lists,
+            "income_band": self.income_band,
             "latest_income": _number(self.latest_income),
             "latest_expenses": _number(self.latest_expenses),
             "latest_fiscal_year": self.latest_fiscal_year,
@@ -181,6 +197,9 @@ class OrganizationRecord:
             "purpose": purpose,
             "document": "\n".join([*normalised, codes.lower(), purpose]),
             "grade": self.grade or "",
+            "income_band": self.income_band,
+            # Framed by spaces, so a filter matches a whole slug with LIKE.
+            "lists": f" {' '.join(sorted(self.lists))} " if self.lists else "",
             "latest_income": self.latest_income,
         }
 
@@ -232,6 +251,8 @@ def _records(rows: list[dict], in_chunk: Q) -> list[OrganizationRecord]:
     _add_latest_filing(records, in_chunk)
     for org_id, grade in _current_grades(in_chunk):
         records[org_id].grade = grade
+    for org_id, lists in organization_lists(in_chunk).items():
+        records[org_id].lists = sorted(lists)
     return list(records.values())
 
 
@@ -244,16 +265,17 @@ def _add_latest_filing(records: dict[int, OrganizationRecord], in_chunk: Q) -> N
         Filing.objects.current()
         .filter(in_chunk)
         .order_by("organization_id", "-fiscal_year", "-version")
-        .values_list("organization_id", "fiscal_year")
+        .values_list("organization_id", "fiscal_year", "currency")
         .annotate(income=income, expenses=expenses)
     )
     seen: set[int] = set()
-    for org_id, year, income_total, expenses_total in filings:
+    for org_id, year, currency, income_total, expenses_total in filings:
         if org_id in seen:
             continue
         seen.add(org_id)
         record = records[org_id]
         record.latest_fiscal_year = year
+        record.latest_currency = currency
         record.latest_income = income_total
         record.latest_expenses = expenses_total
 
@@ -277,3 +299,53 @@ def _current_grades(in_chunk: Q) -> Iterable[tuple[int, str]]:
     return score.objects.filter(in_chunk, is_current=True).values_list(
         "organization_id", "grade"
     )
+
+
+# Words that name each list in a list_entry / list_exit event (its detail or
+# reference), as MCA notices and the exchange format word them.
+_LIST_WORDS = {
+    "serious-dishonest": ("严重违法失信", "serious illegal", "dishonest"),
+    "abnormal": ("活动异常", "异常名录", "abnormal"),
+    "illegal": ("非法社会组织", "illegal organization"),
+}
+
+
+def _list_named(text: str) -> str | None:
+    folded = text.casefold()
+    for slug, words in _LIST_WORDS.items():
+        if any(word in folded for word in words):
+            return slug
+    return None
+
+
+def organization_lists(in_chunk: Q) -> dict[int, set[str]]:
+    """The public lists each organization is on now, for the organizations in
+    ``in_chunk`` (a filter on ``organization_id``); absent when on none.
+
+    The one place list membership is read. The credit module keeps no lists yet
+    (``credit.ListEntry`` is a later step; its scores take memberships as an input and
+    record none), so the source is the registry's own record of the regulator's
+    decisions: ``list_entry`` and ``list_exit`` events, replayed in date order. Which
+    list an event concerns is read from its detail and reference (the register states
+    it: "列入活动异常名录", "严重违法失信名单"); an event that names no known list is
+    left out rather than guessed. When ``credit.ListEntry`` exists, this reads it
+    instead and nothing else changes.
+    """
+    events = (
+        RegulatoryEvent.objects.filter(
+            in_chunk, kind__in=[EventKind.LIST_ENTRY, EventKind.LIST_EXIT]
+        )
+        .order_by("organization_id", "date", "id")
+        .values_list("organization_id", "kind", "detail", "reference")
+    )
+    memberships: dict[int, set[str]] = {}
+    for org_id, kind, detail, reference in events:
+        slug = _list_named(f"{detail} {reference}")
+        if slug is None:
+            continue
+        lists = memberships.setdefault(org_id, set())
+        if kind == EventKind.LIST_ENTRY:
+            lists.add(slug)
+        else:
+            lists.discard(slug)
+    return {org_id: lists for org_id, lists in memberships.items() if lists}

@@ -48,6 +48,13 @@ class SearchEntry(models.Model):
     purpose = models.TextField(_("normalised purpose and causes"), blank=True)
     document = models.TextField(_("everything searchable"))
     grade = models.CharField(_("grade"), max_length=9, blank=True)
+    income_band = models.CharField(_("income band"), max_length=24, blank=True)
+    lists = models.CharField(
+        _("lists"),
+        max_length=100,
+        blank=True,
+        help_text=_("the public lists it is on: slugs framed by spaces"),
+    )
     latest_income = models.DecimalField(
         _("latest income"), max_digits=18, decimal_places=2, null=True
     )

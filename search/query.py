@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy
 from orgs.models import OrgType, Registry, Status
 from orgs.regions import region_label
 
+from .text import strip_control
+
 MAX_QUERY_LENGTH = 200
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -37,8 +39,88 @@ FACETS = {
     "region": "region",
     "status": "status",
     "grade": "grade",
+    "income_band": "income_band",
+    "lists": "list",
 }
+# The public lists an organization can be on (search.documents.organization_lists).
+LISTS = {
+    "abnormal": gettext_lazy("Abnormal activity list"),
+    "serious-dishonest": gettext_lazy("Serious illegal and dishonest list"),
+    "illegal": gettext_lazy("Illegal organizations list"),
+}
+# Income bands: lower bounds per currency of the latest filing, so a band means the
+# same size of organization within one register (docs/search.md says why these). A
+# band's value names its currency ("CNY-1m-10m"): amounts in two currencies are
+# never counted together.
+INCOME_BOUNDS = {
+    # Chinese social organizations: most report under CNY 1M a year; foundations
+    # run to tens of millions, the largest beyond CNY 100M.
+    "CNY": (100_000, 1_000_000, 10_000_000, 100_000_000),
+    # IRS thresholds: 990-N up to $50,000 gross receipts, 990-EZ under $200,000.
+    "USD": (50_000, 200_000, 1_000_000, 10_000_000),
+    # UK charity law: £10,000 (lighter returns), £1M (audit required).
+    "GBP": (10_000, 100_000, 1_000_000, 10_000_000),
+}
+NO_INCOME = "none"
+OTHER_CURRENCY = "other-currency"
 _REGION = re.compile(r"^[0-9A-Z]{2,16}$")
+
+
+def _short(amount: int) -> str:
+    for divisor, suffix in ((1_000_000, "m"), (1_000, "k")):
+        if amount >= divisor and amount % divisor == 0:
+            return f"{amount // divisor}{suffix}"
+    return str(amount)
+
+
+def _bands(currency: str) -> list[tuple[str, int | None, int | None]]:
+    """(value, lower, upper) of each band of ``currency``, smallest first."""
+    bounds = INCOME_BOUNDS[currency]
+    bands = [(f"{currency}-under-{_short(bounds[0])}", None, bounds[0])]
+    bands += [
+        (f"{currency}-{_short(low)}-{_short(high)}", low, high)
+        for low, high in zip(bounds, bounds[1:], strict=False)
+    ]
+    bands.append((f"{currency}-{_short(bounds[-1])}-plus", bounds[-1], None))
+    return bands
+
+
+INCOME_BANDS = {
+    value: (currency, low, high)
+    for currency in INCOME_BOUNDS
+    for value, low, high in _bands(currency)
+}
+
+
+def income_band(amount, currency: str) -> str:
+    """The band of a latest income (a number or None) reported in ``currency``."""
+    if amount is None:
+        return NO_INCOME
+    if currency not in INCOME_BOUNDS:
+        return OTHER_CURRENCY
+    for value, _low, high in _bands(currency):
+        if high is None or amount < high:
+            return value
+    raise AssertionError("the last band has no upper bound")
+
+
+def _income_band_label(value: str) -> str:
+    if value == NO_INCOME:
+        return _("no income reported")
+    if value == OTHER_CURRENCY:
+        return _("income in another currency")
+    currency, low, high = INCOME_BANDS[value]
+    if low is None:
+        return _("%(currency)s under %(high)s") % {
+            "currency": currency,
+            "high": f"{high:,}",
+        }
+    if high is None:
+        return _("%(currency)s %(low)s and over") % {
+            "currency": currency,
+            "low": f"{low:,}",
+        }
+    return f"{currency} {low:,}–{high:,}"
 
 
 class InvalidSearch(ValueError):
@@ -61,6 +143,10 @@ def facet_label(facet: str, value: str) -> str:
         return str(GRADE_LABELS.get(value, value))
     if facet == "region":
         return region_label(value)
+    if facet == "income_band" and value in _allowed("income_band"):
+        return _income_band_label(value)
+    if facet == "lists" and value in LISTS:
+        return str(LISTS[value])
     return value
 
 
@@ -70,7 +156,8 @@ def _allowed(facet: str) -> set[str] | None:
         "org_type": set(OrgType.values),
         "status": set(Status.values),
         "grade": set(GRADE_LABELS),
-        "list": set(),  # no public lists are kept yet (credit module)
+        "income_band": {*INCOME_BANDS, NO_INCOME, OTHER_CURRENCY},
+        "lists": set(LISTS),
     }.get(facet)
 
 
@@ -88,6 +175,7 @@ class SearchQuery:
     region: tuple[str, ...] = ()
     status: tuple[str, ...] = ()
     grade: tuple[str, ...] = ()
+    income_band: tuple[str, ...] = ()
     lists: tuple[str, ...] = ()
     sort: str = "relevance"
     page: int = 1
@@ -126,16 +214,16 @@ class SearchQuery:
             found = values(name)
             return found[-1] if found else default
 
-        text = str(params.get("q", "") or "").strip()
+        text = strip_control(str(params.get("q", "") or "")).strip()
         if len(text) > MAX_QUERY_LENGTH:
             raise InvalidSearch(
                 _("The query is too long: at most %(n)d characters.")
                 % {"n": MAX_QUERY_LENGTH}
             )
         filters: dict[str, tuple[str, ...]] = {}
-        for facet, param in [*FACETS.items(), ("lists", "list")]:
+        for facet, param in FACETS.items():
             chosen = tuple(dict.fromkeys(values(param)))
-            allowed = _allowed("list" if facet == "lists" else facet)
+            allowed = _allowed(facet)
             for value in chosen:
                 if allowed is not None and value not in allowed:
                     raise InvalidSearch(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .backends import get_backend
 from .query import MAX_QUERY_LENGTH, SearchQuery, SearchResults, Suggestion
+from .text import strip_control
 
 
 def search_organizations(query: SearchQuery) -> SearchResults:
@@ -17,7 +18,7 @@ def search_organizations(query: SearchQuery) -> SearchResults:
 
 def suggest(prefix: str, *, limit: int = 8) -> list[Suggestion]:
     """Names to complete what the user is typing, best first."""
-    prefix = prefix.strip()[:MAX_QUERY_LENGTH]
+    prefix = strip_control(prefix).strip()[:MAX_QUERY_LENGTH]
     if not prefix:
         return []
     return get_backend().suggest(prefix, limit=limit)

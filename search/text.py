@@ -16,6 +16,15 @@ _ORG_ID = re.compile(r"^(CN-USCC|US-EIN|GB-NIC|GB-CHC)-([0-9A-Z]+)$")
 _CODE_CHARS = re.compile(rf"^[{USCC_CHARSET}]+$")
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def strip_control(text: str) -> str:
+    """``text`` without control characters and lone surrogates, which no name holds
+    and PostgreSQL refuses in a string (NUL); what a request sends is never trusted."""
+    return _CONTROL.sub("", text)
+
+
 def normalize(text: str) -> str:
     """Half-width, lower-case, single-spaced text (what is indexed and what is asked)."""
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).strip().casefold()

@@ -13,7 +13,10 @@ import functools
 import itertools
 import json
 import os
+import shutil
+import socket
 import subprocess
+import tempfile
 import urllib.request
 import uuid
 from pathlib import Path
@@ -229,3 +232,87 @@ def page(request, browser, live_server, django_db_serialized_rollback):
 
         screenshot(tab, f"FAILED-{request.node.name}")
     context.close()
+
+
+class PrivateElasticsearch:
+    """A second Elasticsearch node of this test's own (``scripts/elasticsearch`` with
+    ``--port --data --name``), which a test may really stop and start. The shared test
+    node is never touched."""
+
+    SCRIPT = os.path.join(os.path.dirname(os.path.dirname(__file__)), "scripts")
+
+    def __init__(self) -> None:
+        self.data = tempfile.mkdtemp(prefix="sunshine-es-private-")
+        self.port, transport_port = _free_ports(2)
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.options = [
+            "--port", str(self.port), "--data", self.data,
+            "--name", f"private-{_SESSION}-{self.port}",
+        ]  # fmt: skip
+        self.env = {**os.environ, "SUNSHINE_ES_TRANSPORT_PORT": str(transport_port)}
+
+    def _run(self, command: str, timeout: float) -> str:
+        done = subprocess.run(  # noqa: S603 (the project's own script)
+            [os.path.join(self.SCRIPT, "elasticsearch"), command, *self.options],
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=timeout,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(
+                f"scripts/elasticsearch {command} failed: {done.stderr[-2000:]}"
+            )
+        return done.stdout.strip()
+
+    def start(self) -> None:
+        url = self._run("start", timeout=400)
+        if url != self.url:
+            raise RuntimeError(f"started at {url!r}, expected {self.url}")
+
+    def stop(self) -> None:
+        self._run("stop", timeout=120)
+
+    def answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=2):
+                return True
+        except OSError:
+            return False
+
+
+def _free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+@pytest.fixture(scope="session")
+def _private_elasticsearch_node():
+    node = PrivateElasticsearch()
+    yield node
+    node.stop()
+    shutil.rmtree(node.data, ignore_errors=True)
+
+
+@pytest.fixture
+def private_elasticsearch(_private_elasticsearch_node):
+    """A running private Elasticsearch node (one per test session, started on first
+    use, again if a test left it stopped; deleted at the end). When it cannot start:
+    skipped, or failed under CI=true."""
+    node = _private_elasticsearch_node
+    if not node.answers():
+        try:
+            node.start()
+        except (RuntimeError, subprocess.TimeoutExpired) as error:
+            message = f"cannot start a private Elasticsearch node: {error}"
+            if IN_CI:
+                pytest.fail(message)
+            pytest.skip(message)
+    return node

@@ -47,6 +47,35 @@ SEARCH_INDEX_PREFIX = os.environ.get("SEARCH_INDEX_PREFIX", "sunshine")
 SEARCH_INDEX_SHARDS = int(os.environ.get("SEARCH_INDEX_SHARDS", "1"))
 SEARCH_INDEX_REPLICAS = int(os.environ.get("SEARCH_INDEX_REPLICAS", "0"))
 
+
+def wagtail_search_backends(url: str, *, index_prefix: str) -> dict:
+    """Wagtail's own search (CMS pages, images, documents) on the engine search/ uses:
+    Elasticsearch 8 (``wagtail.search.backends.elasticsearch8``, with the same
+    authentication, TLS, timeout, shards and replicas) when ``url`` is set, else
+    Wagtail's database backend. Both choices follow ELASTICSEARCH_URL, read once
+    above; tests that point search/ elsewhere call this with the same URL."""
+    if not url:
+        return {"default": {"BACKEND": "wagtail.search.backends.database"}}
+    options = {k: v for k, v in ELASTICSEARCH_OPTIONS.items() if k != "request_timeout"}
+    return {
+        "default": {
+            "BACKEND": "wagtail.search.backends.elasticsearch8",
+            "URLS": [url],
+            "INDEX_PREFIX": f"{index_prefix}-wagtail-",
+            "TIMEOUT": ELASTICSEARCH_OPTIONS["request_timeout"],
+            "OPTIONS": options,
+            "INDEX_SETTINGS": {
+                "settings": {
+                    "index": {
+                        "number_of_shards": SEARCH_INDEX_SHARDS,
+                        "number_of_replicas": SEARCH_INDEX_REPLICAS,
+                    }
+                }
+            },
+        }
+    }
+
+
 (BASE_DIR / "var").mkdir(exist_ok=True)  # the embedded database and media live here
 
 DATABASES = {
@@ -162,7 +191,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 WAGTAIL_SITE_NAME = "Sunshine"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAILSEARCH_BACKENDS = wagtail_search_backends(
+    ELASTICSEARCH_URL, index_prefix=SEARCH_INDEX_PREFIX
+)
 WAGTAILDOCS_EXTENSIONS = ["csv", "pdf", "txt", "xlsx", "xml", "json", "jsonl"]
 
 REST_FRAMEWORK = {

@@ -7,8 +7,11 @@
  * Same names and defaults as analysis-common, so the index settings are identical on both:
  *   analyzers  cjk, english            (default stop words, no settings)
  *   tokenizer  keyword                 (buffer_size)
- *   filter     edge_ngram              (min_gram, max_gram, preserve_original)
+ *   tokenizer  ngram, edge_ngram       (min_gram, max_gram; token_chars not supported)
+ *   filter     edge_ngram, ngram       (min_gram, max_gram, preserve_original)
+ *   filter     asciifolding            (preserve_original)
  *   char_filter mapping                (mappings: "from => to"; usable in normalizers)
+ * Wagtail's Elasticsearch backend (CMS page search) uses the ngram and asciifolding ones.
  */
 package org.sunshine.analysis;
 
@@ -23,7 +26,11 @@ import org.apache.lucene.analysis.charfilter.NormalizeCharMap;
 import org.apache.lucene.analysis.cjk.CJKAnalyzer;
 import org.apache.lucene.analysis.core.KeywordTokenizer;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
+import org.apache.lucene.analysis.miscellaneous.ASCIIFoldingFilter;
 import org.apache.lucene.analysis.ngram.EdgeNGramTokenFilter;
+import org.apache.lucene.analysis.ngram.EdgeNGramTokenizer;
+import org.apache.lucene.analysis.ngram.NGramTokenFilter;
+import org.apache.lucene.analysis.ngram.NGramTokenizer;
 import org.elasticsearch.common.settings.Settings;
 import org.elasticsearch.index.analysis.AbstractIndexAnalyzerProvider;
 import org.elasticsearch.index.analysis.AbstractTokenFilterFactory;
@@ -70,6 +77,38 @@ public class SunshineAnalysisPlugin extends Plugin implements AnalysisPlugin {
         }
     }
 
+    static final class NGramFilterFactory extends AbstractTokenFilterFactory {
+        private final int minGram;
+        private final int maxGram;
+        private final boolean preserveOriginal;
+
+        NGramFilterFactory(String name, Settings settings) {
+            super(name, settings);
+            this.minGram = settings.getAsInt("min_gram", 1);
+            this.maxGram = settings.getAsInt("max_gram", 2);
+            this.preserveOriginal = settings.getAsBoolean("preserve_original", false);
+        }
+
+        @Override
+        public TokenStream create(TokenStream tokenStream) {
+            return new NGramTokenFilter(tokenStream, minGram, maxGram, preserveOriginal);
+        }
+    }
+
+    static final class ASCIIFoldingFilterFactory extends AbstractTokenFilterFactory {
+        private final boolean preserveOriginal;
+
+        ASCIIFoldingFilterFactory(String name, Settings settings) {
+            super(name, settings);
+            this.preserveOriginal = settings.getAsBoolean("preserve_original", false);
+        }
+
+        @Override
+        public TokenStream create(TokenStream tokenStream) {
+            return new ASCIIFoldingFilter(tokenStream, preserveOriginal);
+        }
+    }
+
     static final class MappingFilterFactory implements NormalizingCharFilterFactory {
         private final String name;
         private final NormalizeCharMap map;
@@ -109,15 +148,31 @@ public class SunshineAnalysisPlugin extends Plugin implements AnalysisPlugin {
 
     @Override
     public Map<String, AnalysisProvider<TokenizerFactory>> getTokenizers() {
-        return Map.of("keyword", (indexSettings, env, name, settings) -> {
-            int bufferSize = settings.getAsInt("buffer_size", KeywordTokenizer.DEFAULT_BUFFER_SIZE);
-            return TokenizerFactory.newFactory(name, () -> new KeywordTokenizer(bufferSize));
-        });
+        return Map.of(
+            "keyword", (indexSettings, env, name, settings) -> {
+                int bufferSize = settings.getAsInt("buffer_size", KeywordTokenizer.DEFAULT_BUFFER_SIZE);
+                return TokenizerFactory.newFactory(name, () -> new KeywordTokenizer(bufferSize));
+            },
+            "ngram", (indexSettings, env, name, settings) -> {
+                int minGram = settings.getAsInt("min_gram", 1);
+                int maxGram = settings.getAsInt("max_gram", 2);
+                return TokenizerFactory.newFactory(name, () -> new NGramTokenizer(minGram, maxGram));
+            },
+            "edge_ngram", (indexSettings, env, name, settings) -> {
+                int minGram = settings.getAsInt("min_gram", 1);
+                int maxGram = settings.getAsInt("max_gram", 2);
+                return TokenizerFactory.newFactory(name, () -> new EdgeNGramTokenizer(minGram, maxGram));
+            }
+        );
     }
 
     @Override
     public Map<String, AnalysisProvider<TokenFilterFactory>> getTokenFilters() {
-        return Map.of("edge_ngram", (indexSettings, env, name, settings) -> new EdgeNGramFilterFactory(name, settings));
+        return Map.of(
+            "edge_ngram", (indexSettings, env, name, settings) -> new EdgeNGramFilterFactory(name, settings),
+            "ngram", (indexSettings, env, name, settings) -> new NGramFilterFactory(name, settings),
+            "asciifolding", (indexSettings, env, name, settings) -> new ASCIIFoldingFilterFactory(name, settings)
+        );
     }
 
     @Override

@@ -53,6 +53,7 @@ FILTER_COLUMNS = {
     "org_type": "o.org_type",
     "status": "o.status",
     "grade": "e.grade",
+    "income_band": "e.income_band",
 }
 ORDER = {
     "relevance": "score DESC, o.name, o.org_id",
@@ -110,7 +111,7 @@ class _Sql:
 
     def _postgres_text(self) -> tuple[str, list, str, list]:
         if self.fuzzy:
-            return "", [], "%s <%% e.names", [self.text]
+            return "", [], *self._postgres_fuzzy()
         # One LIKE per token (not LIKE ALL of an array, which no index serves), on
         # text already case-folded, so the pg_trgm GIN index answers each of them.
         condition = " AND ".join(["e.document LIKE %s ESCAPE '\\'"] * len(self.tokens))
@@ -120,6 +121,21 @@ class _Sql:
             condition = f"(({condition}) OR e.document LIKE %s ESCAPE '\\')"
             params.append(_like(self.code.lower()))
         return "", [], condition, params
+
+    def _postgres_fuzzy(self) -> tuple[str, list]:
+        """Every word must match, as on Elasticsearch (``operator: and``): a word of
+        four characters or more may be misspelt (pg_trgm word similarity against the
+        names), a shorter one must occur as it is. Matching the whole text at once
+        would let one good word carry a query whose other words match nothing."""
+        conditions, params = [], []
+        for token in self.tokens:
+            if len(token) >= 4:
+                conditions.append("%s <%% e.names")
+                params.append(token)
+            else:
+                conditions.append("e.document LIKE %s ESCAPE '\\'")
+                params.append(_like(token))
+        return " AND ".join(conditions), params
 
     # -- filters ----------------------------------------------------------------------
     def filter_clause(self, query: SearchQuery) -> tuple[list[str], list]:
@@ -133,6 +149,11 @@ class _Sql:
                     f"substr(o.region, 1, 2) || '0000' IN ({marks}))))"
                 )
                 params += [*values, *values, *values]
+            elif facet == "lists":
+                conditions.append(
+                    "(" + " OR ".join(["e.lists LIKE %s"] * len(values)) + ")"
+                )
+                params += [f"% {value} %" for value in values]
             else:
                 conditions.append(f"{FILTER_COLUMNS[facet]} IN ({marks})")
                 params += list(values)
@@ -221,9 +242,10 @@ class DatabaseBackend:
         source, where, params = sql.where(SearchQuery())
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT o.registry, o.org_type, o.region, o.status, e.grade, count(*) "  # noqa: S608 (constants; values are parameters)
-                f"FROM {source} WHERE {where} "
-                "GROUP BY o.registry, o.org_type, o.region, o.status, e.grade",
+                "SELECT o.registry, o.org_type, o.region, o.status, e.grade, "  # noqa: S608 (constants; values are parameters)
+                f"e.income_band, e.lists, count(*) FROM {source} WHERE {where} "
+                "GROUP BY o.registry, o.org_type, o.region, o.status, e.grade, "
+                "e.income_band, e.lists",
                 params,
             )
             return cursor.fetchall()
@@ -318,7 +340,8 @@ def _write(records) -> None:
     )
 
 
-_COLUMN = {"registry": 0, "org_type": 1, "status": 3, "grade": 4}
+_COLUMN = {"registry": 0, "org_type": 1, "status": 3, "grade": 4, "income_band": 5}
+_LISTS = 6
 
 
 def _matches(combination: tuple, filters: dict[str, tuple[str, ...]]) -> bool:
@@ -326,6 +349,9 @@ def _matches(combination: tuple, filters: dict[str, tuple[str, ...]]) -> bool:
     for facet, values in filters.items():
         if facet == "region":
             if not set(values) & set(regions_of(registry, region)):
+                return False
+        elif facet == "lists":
+            if not set(values) & set(combination[_LISTS].split()):
                 return False
         elif combination[_COLUMN[facet]] not in values:
             return False
@@ -344,11 +370,14 @@ def _facet(
         if not _matches(combination, filters):
             continue
         if facet == "region":
-            value = province_of(combination[0], combination[2])
+            values = [province_of(combination[0], combination[2])]
+        elif facet == "lists":
+            values = combination[_LISTS].split()
         else:
-            value = combination[_COLUMN[facet]]
-        if value:
-            counts[value] += combination[-1]
+            values = [combination[_COLUMN[facet]]]
+        for value in values:
+            if value:
+                counts[value] += combination[-1]
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:50]
     return [FacetValue(v, facet_label(facet, v), n) for v, n in ranked]
 
@@ -364,9 +393,12 @@ def _offset(query: SearchQuery) -> int:
         return query.offset
     try:
         decoded = json.loads(base64.urlsafe_b64decode(query.cursor.encode()))
-        return int(decoded["offset"])
+        offset = decoded["offset"]
     except (ValueError, KeyError, TypeError) as error:
         raise InvalidSearch("Invalid cursor.") from error
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise InvalidSearch("Invalid cursor.")
+    return offset
 
 
 def _cursor(offset: int) -> str:

@@ -44,6 +44,7 @@ FILTER_FIELDS = {
     "region": "regions",
     "status": "status",
     "grade": "grade",
+    "income_band": "income_band",
     "lists": "lists",
 }
 FACET_FIELDS = {**FILTER_FIELDS, "region": "province"}
@@ -149,13 +150,19 @@ class ElasticsearchBackend:
                 search.aggs.bucket(facet, "terms", **terms)
         if query.cursor:
             search = search.extra(
-                search_after=_decode(query.cursor), size=query.page_size
+                search_after=_decode(query.cursor, SORTS[query.sort]),
+                size=query.page_size,
             )
         else:
             search = search[query.offset : query.offset + query.page_size]
         try:
             return search.execute()
-        except ERRORS as error:
+        except ApiError as error:
+            if query.cursor and error.status_code == 400:
+                # Sort values the engine cannot compare with its own.
+                raise InvalidSearch("Invalid cursor.") from error
+            raise SearchUnavailable(str(error)) from error
+        except TransportError as error:
             raise SearchUnavailable(str(error)) from error
 
     def _scored(self, text: str, *, tolerant: bool = False) -> Q:
@@ -466,13 +473,10 @@ def _worth_a_tolerant_retry(text: str) -> bool:
 
 
 def _filters(query: SearchQuery) -> list[Q]:
-    filters = [
+    return [
         Q("terms", **{FILTER_FIELDS[facet]: list(values)})
         for facet, values in query.filters.items()
     ]
-    if query.lists:
-        filters.append(Q("terms", lists=list(query.lists)))
-    return filters
 
 
 def _buckets(aggregation) -> list:
@@ -511,11 +515,16 @@ def _encode(sort_values: list) -> str:
     return base64.urlsafe_b64encode(json.dumps(sort_values).encode()).decode()
 
 
-def _decode(cursor: str) -> list:
+def _decode(cursor: str, sort: list) -> list:
+    """The sort values of a cursor: one scalar per sort key of the query's sort."""
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except ValueError as error:
         raise InvalidSearch("Invalid cursor.") from error
-    if not isinstance(values, list):
+    if (
+        not isinstance(values, list)
+        or len(values) != len(sort)
+        or not all(v is None or isinstance(v, str | int | float) for v in values)
+    ):
         raise InvalidSearch("Invalid cursor.")
     return values

@@ -9,7 +9,7 @@ from django.db import connection
 from orgs.models import FormerName
 from search.query import InvalidSearch, SearchQuery
 from search.selectors import search_organizations, suggest
-from tests.factories import FilingFactory, OrganizationFactory
+from tests.factories import FilingFactory, OrganizationFactory, RegulatoryEventFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -121,6 +121,25 @@ def test_active_organization_ranks_before_a_deregistered_namesake(
 def test_english_words_in_any_case_and_order(search_backend, registry):
     rebuilt(search_backend)
     assert names("humanity HABITAT")[0] == "Habitat for Humanity International"
+
+
+def test_every_word_of_a_query_must_match(search_backend, registry):
+    """Words are ANDed on every backend (Elasticsearch's ``operator: and``): a query
+    whose words each match a different organization, or one good word beside a word
+    that matches nothing, finds nothing, typo tolerance included."""
+    rebuilt(search_backend)
+    assert names("Habitat America") == []  # each word names another organization
+    assert names("Humanity zzzz") == []  # one good word does not carry the query
+    assert names("Feeding 慈善会") == []
+    assert names("南山 慈善会") == ["深圳市南山区慈善会"]
+    assert names("america FEEDING") == ["Feeding America"]
+
+
+def test_misspelt_word_beside_a_correct_one_is_found(search_backend, registry):
+    needs_typo_tolerance(search_backend)
+    rebuilt(search_backend)
+    assert names("Humanty Habitat")[0] == "Habitat for Humanity International"
+    assert names("Humanty zzzzz") == []
 
 
 def test_full_width_query_matches_half_width_name(search_backend, registry):
@@ -282,3 +301,116 @@ def test_grade_from_the_credit_module_is_searchable(search_backend, registry):
     assert results.hits[0].grade == "A"
     assert {v.value: v.count for v in results.facets["grade"]} == {"A": 1}
     assert names(sort="grade")[0] == "深圳市慈善会"
+
+
+def facet_counts(results, facet):
+    return {v.value: v.count for v in results.facets[facet]}
+
+
+def test_income_band_filters_and_counts_in_the_filing_currency(
+    search_backend, registry
+):
+    FilingFactory(  # CNY 900,000: the 100k-1m band
+        organization=registry["charity"],
+        income_donations=Decimal("800000"),
+        income_government_grants=Decimal("100000"),
+    )
+    FilingFactory(  # CNY 25M
+        organization=registry["redcross"], income_donations=Decimal("25000000")
+    )
+    FilingFactory(  # $150,000: the 990-EZ band, 50k-200k
+        organization=registry["habitat"],
+        currency="USD",
+        income_donations=Decimal("150000"),
+        income_government_grants=None,
+    )
+    rebuilt(search_backend)
+    everything = search_organizations(SearchQuery())
+    assert facet_counts(everything, "income_band") == {
+        "none": 5,
+        "CNY-100k-1m": 1,
+        "CNY-10m-100m": 1,
+        "USD-50k-200k": 1,
+    }
+    labels = {v.value: v.label for v in everything.facets["income_band"]}
+    assert labels["USD-50k-200k"] == "USD 50,000–200,000"
+    assert names(income_band=("CNY-10m-100m",)) == ["广州市红十字会"]
+    both = search_organizations(
+        SearchQuery(income_band=("CNY-100k-1m", "USD-50k-200k"), registry=("US-IRS",))
+    )
+    assert [h.name for h in both.hits] == ["Habitat for Humanity International"]
+    # The band facet ignores its own filter but not the registry's.
+    assert facet_counts(both, "income_band") == {"none": 1, "USD-50k-200k": 1}
+
+
+def test_list_membership_filters_and_counts(search_backend, registry):
+    RegulatoryEventFactory(
+        organization=registry["env"],
+        kind="list_entry",
+        detail="列入活动异常名录：通过登记的住所无法与其取得联系",
+    )
+    RegulatoryEventFactory(
+        organization=registry["nanshan"],
+        kind="list_entry",
+        date=dt.date(2023, 1, 5),
+        detail="列入活动异常名录",
+    )
+    RegulatoryEventFactory(
+        organization=registry["nanshan"],
+        kind="list_entry",
+        date=dt.date(2024, 3, 1),
+        detail="列入严重违法失信名单",
+    )
+    RegulatoryEventFactory(  # left the abnormal list, still on the serious one
+        organization=registry["nanshan"],
+        kind="list_exit",
+        date=dt.date(2024, 9, 1),
+        detail="移出活动异常名录",
+    )
+    RegulatoryEventFactory(organization=registry["charity"], kind="warning")
+    rebuilt(search_backend)
+    everything = search_organizations(SearchQuery())
+    assert facet_counts(everything, "lists") == {
+        "abnormal": 1,
+        "serious-dishonest": 1,
+    }
+    labels = {v.value: v.label for v in everything.facets["lists"]}
+    assert labels["serious-dishonest"] == "Serious illegal and dishonest list"
+    assert names(lists=("abnormal",)) == ["南京市环境保护协会"]
+    assert names(lists=("serious-dishonest",)) == ["深圳市南山区慈善会"]
+    assert sorted(names("协会", lists=("abnormal", "serious-dishonest"))) == [
+        "南京市环境保护协会"
+    ]
+    assert names(lists=("illegal",)) == []
+
+
+def test_list_change_reaches_the_index_through_the_outbox(search_backend, registry):
+    from search.services import search_sync
+
+    rebuilt(search_backend)
+    RegulatoryEventFactory(
+        organization=registry["feeding"],
+        kind="list_entry",
+        detail="Entered the abnormal activity list",
+    )
+    search_sync(backend=search_backend)
+    search_backend.refresh()
+    assert names(lists=("abnormal",)) == ["Feeding America"]
+
+
+@pytest.mark.parametrize("sort", ["relevance", "name", "income", "grade"])
+def test_cursor_walks_every_sort_to_the_end_without_repeats(
+    search_backend, registry, sort
+):
+    FilingFactory(organization=registry["feeding"], income_donations=Decimal("900"))
+    rebuilt(search_backend)
+    seen, cursor = [], ""
+    for _ in range(10):
+        page = search_organizations(
+            SearchQuery(text="", sort=sort, page_size=3, cursor=cursor)
+        )
+        seen += [hit.org_id for hit in page.hits]
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    assert len(seen) == len(set(seen)) == 8

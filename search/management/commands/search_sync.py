@@ -62,6 +62,12 @@ class Command(BaseCommand):
             ) from error
         finally:
             bar.close()
+        if report.locked_out and options["verbosity"] and not options["follow"]:
+            self.stdout.write(
+                self.style.WARNING(
+                    "another search_sync worker holds the outbox; left it to that one"
+                )
+            )
         if options["verbosity"] and (report.indexed or not options["follow"]):
             self.stdout.write(
                 self.style.SUCCESS(
