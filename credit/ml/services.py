@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Count, FloatField, Min
+from django.db.models import Count, FloatField, Min, Q
 from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 from threadpoolctl import threadpool_limits
@@ -258,10 +258,11 @@ def _shared(
     Counted by the database (a GROUP BY over active organizations), so only the
     organizations in a large group come back.
     """
-    active = Organization.objects.exclude(status__in=ENDED_STATUSES).filter(
-        registered_on__lte=as_of
-    ) | Organization.objects.exclude(status__in=ENDED_STATUSES).filter(
-        registered_on__isnull=True
+    ended = Q(status__in=ENDED_STATUSES) & (
+        Q(status_changed_on__lte=as_of) | Q(status_changed_on__isnull=True)
+    )
+    active = Organization.objects.exclude(ended).filter(
+        Q(registered_on__lte=as_of) | Q(registered_on__isnull=True)
     )
     minimum = parameters.shared_min_orgs
     findings = []

@@ -338,24 +338,30 @@ def _earliness(
         later[:, 0], 1, np.where(later[:, 1], 2, 0)
     )  # years after the cutoff; 0: not within two years
     order = np.lexsort((org_pk, -probability))
+    # The same budgets spent only on organizations the rule has not flagged (the
+    # regulator sees the rule's flags anyway), and a probability threshold.
+    unflagged = order[~rule_now[order]]
+    selections = {}
+    for name, k in budget.items():
+        selections[name] = order[: min(k, len(label))]
+        selections[f"{name}_beyond_the_rule"] = unflagged[: min(k, len(unflagged))]
+    selections["probability_at_least_0.5"] = np.nonzero(probability >= 0.5)[0]
     out = {
         "future_zombies": int(future.sum()),
         "rule_fires_one_year_later": int((future & (first_fire == 1)).sum()),
         "rule_fires_two_years_later": int((future & (first_fire == 2)).sum()),
         "by_budget": {},
     }
-    for name, k in budget.items():
+    for name, chosen in selections.items():
         flagged = np.zeros(len(label), dtype=bool)
-        flagged[order[: min(k, len(label))]] = True
+        flagged[chosen] = True
         caught = future & flagged
         lead = first_fire[caught & (first_fire > 0)]
         out["by_budget"][name] = {
             "flagged": int(flagged.sum()),
             "already_flagged_by_rule": int((flagged & rule_now).sum()),
             "future_zombies_flagged": int(caught.sum()),
-            "share_of_future_zombies": (
-                float(caught.sum() / future.sum()) if future.any() else None
-            ),
+            "share_of_future_zombies": _share(caught, future),
             "flagged_one_year_before_rule": int((caught & (first_fire == 1)).sum()),
             "share_one_year_before_rule": _share(
                 caught & (first_fire == 1), future & (first_fire == 1)
