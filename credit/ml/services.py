@@ -125,45 +125,48 @@ def _train(
     first_year = Filing.objects.aggregate(first=Min("fiscal_year"))["first"]
     if first_year is None:
         raise TrainingError("the registry holds no filings: nothing to learn from")
-    cutoffs = zombie.training_cutoffs(
+    split = Split.of(
         as_of=as_of,
         first_fiscal_year=first_year,
         max_years=parameters.max_training_years,
     )
-    if len(cutoffs) < 2:
-        raise TrainingError(
-            f"filings start in {first_year}: a time-based split as of {as_of} needs "
-            "at least two year-end cutoffs whose next two reports have fallen due "
-            "(four fiscal years of history)"
-        )
-    arrays = zombie_examples(
-        as_of=as_of, cutoffs=cutoffs, chunk_size=chunk_size, progress=progress
-    )
+    arrays = zombie_examples(split=split, chunk_size=chunk_size, progress=progress)
     report.seconds["features"] = arrays.pop("seconds")
-    test_cutoff = cutoffs[-1]
-    train = {
-        key: np.concatenate([arrays[c][key] for c in cutoffs[:-1]])
-        for key in ("values", "label")
-    }
+    backtest_pairs = [(c, split.test) for c in split.backtest]
+    production_pairs = [(c, as_of) for c in split.production]
+    backtest = _stack(arrays, backtest_pairs)
     with _timed(report.seconds, "train"):
-        model = zombie.fit(train, parameters)
+        model = zombie.fit(backtest, parameters)
     with _timed(report.seconds, "evaluate"):
         evaluation = zombie.evaluate(
-            model, arrays[test_cutoff], parameters, cutoff=test_cutoff
+            model, arrays[(split.test, as_of)], parameters, cutoff=split.test
         )
+    production = _stack(arrays, production_pairs)
+    with _timed(report.seconds, "train"):
+        model = zombie.fit(production, parameters)
+
+    def counts(pairs):
+        return {
+            cutoff.isoformat(): {
+                "rows": int(len(arrays[(cutoff, label_date)]["label"])),
+                "zombies": int(arrays[(cutoff, label_date)]["label"].sum()),
+                "labels_known_at": label_date.isoformat(),
+            }
+            for cutoff, label_date in pairs
+        }
+
     evaluation["training"] = {
         "as_of": as_of.isoformat(),
-        "train_cutoffs": [c.isoformat() for c in cutoffs[:-1]],
-        "train_rows": int(len(train["label"])),
-        "train_zombies": int(train["label"].sum()),
-        "rows_by_cutoff": {
-            c.isoformat(): {
-                "rows": int(len(arrays[c]["label"])),
-                "zombies": int(arrays[c]["label"].sum()),
-            }
-            for c in cutoffs
-        },
-        "seconds": round(report.seconds["train"], 2),
+        "train_cutoffs": [c.isoformat() for c in split.backtest],
+        "train_rows": int(len(backtest["label"])),
+        "train_zombies": int(backtest["label"].sum()),
+        "backtest": counts(backtest_pairs),
+        "production": counts(production_pairs),
+        "note": (
+            "metrics are those of the backtest model (trained on labels known at the "
+            "test year-end); the stored model is refitted on every production "
+            "year-end with labels known at as_of"
+        ),
     }
     report.zombie = evaluation
     zombie_row = None
@@ -191,37 +194,93 @@ def _train(
     return report
 
 
+@dataclass(frozen=True)
+class Split:
+    """The cutoffs of a training run.
+
+    The backtest trains only on what a regulator could have known at the test
+    cutoff (labels resolved by then) and is evaluated on the test cutoff with labels
+    known at ``as_of``. The production model is then refitted on every cutoff with
+    labels known at ``as_of``, the test cutoff included, and is the one stored.
+    """
+
+    as_of: dt.date
+    backtest: list[dt.date]
+    test: dt.date
+    production: list[dt.date]
+
+    @classmethod
+    def of(cls, *, as_of: dt.date, first_fiscal_year: int, max_years: int) -> Split:
+        production = zombie.training_cutoffs(
+            as_of=as_of, first_fiscal_year=first_fiscal_year, max_years=max_years
+        )
+        test = production[-1] if production else None
+        backtest = (
+            zombie.training_cutoffs(
+                as_of=test, first_fiscal_year=first_fiscal_year, max_years=max_years
+            )
+            if test
+            else []
+        )
+        if not backtest:
+            raise TrainingError(
+                f"filings start in {first_fiscal_year}: a time-based split as of "
+                f"{as_of} needs a year-end whose next two reports have fallen due "
+                "(the test) and an earlier one whose next two had fallen due by the "
+                "test's year-end (the training): five fiscal years of reports"
+            )
+        return cls(as_of=as_of, backtest=backtest, test=test, production=production)
+
+    def pairs(self) -> list[tuple[dt.date, dt.date]]:
+        """(cutoff, date its label is read at) for every example set needed."""
+        return sorted(
+            {(c, self.test) for c in self.backtest}
+            | {(c, self.as_of) for c in self.production}
+        )
+
+
 def zombie_examples(
-    *,
-    as_of: dt.date,
-    cutoffs: list[dt.date],
-    chunk_size: int = engine.CHUNK_SIZE,
-    progress: bool = False,
+    *, split: Split, chunk_size: int = engine.CHUNK_SIZE, progress: bool = False
 ) -> dict:
-    """The zombie model's examples at each cutoff (``zombie.Examples.arrays``),
-    labelled with what is known at ``as_of``; the last cutoff also gets the rule run
-    one and two years later. Key ``"seconds"``: the time it took."""
+    """The zombie model's examples (``zombie.Examples.arrays``) for every
+    (cutoff, label date) pair of ``split``; the test cutoff also gets the rule run one
+    and two years later. Key ``"seconds"``: the time it took."""
     started = time.perf_counter()
-    test_cutoff = cutoffs[-1]
-    rule_later = [min(zombie.cutoff_of(test_cutoff.year + k), as_of) for k in (1, 2)]
-    examples = {cutoff: zombie.Examples(cutoff) for cutoff in cutoffs}
+    pairs = split.pairs()
+    rule_later = [
+        min(zombie.cutoff_of(split.test.year + k), split.as_of) for k in (1, 2)
+    ]
+    examples = {pair: zombie.Examples(pair[0]) for pair in pairs}
     with _bar(progress, "features") as bar:
         for chunk in registry_chunks(chunk_size=chunk_size):
-            later = chunk.rows.frame(as_of=as_of)
-            for cutoff in cutoffs:
-                examples[cutoff].add(
-                    chunk.features(as_of=cutoff),
-                    later=later,
+            frames: dict[dt.date, object] = {}
+            features: dict[dt.date, FeatureFrame] = {}
+            for cutoff, label_date in pairs:
+                if label_date not in frames:
+                    frames[label_date] = chunk.rows.frame(as_of=label_date)
+                if cutoff not in features:
+                    features[cutoff] = chunk.features(as_of=cutoff)
+                testing = (cutoff, label_date) == (split.test, split.as_of)
+                examples[(cutoff, label_date)].add(
+                    features[cutoff],
+                    later=frames[label_date],
                     rule_later=(
                         [chunk.rows.frame(as_of=d) for d in rule_later]
-                        if cutoff == test_cutoff
+                        if testing
                         else None
                     ),
                 )
             bar.update(len(chunk.region))
-    arrays: dict = {cutoff: examples[cutoff].arrays() for cutoff in cutoffs}
+    arrays: dict = {pair: examples[pair].arrays() for pair in pairs}
     arrays["seconds"] = time.perf_counter() - started
     return arrays
+
+
+def _stack(arrays: dict, pairs: list[tuple[dt.date, dt.date]]) -> dict:
+    return {
+        key: np.concatenate([arrays[pair][key] for pair in pairs])
+        for key in ("values", "label")
+    }
 
 
 def _benford_amounts(features: FeatureFrame, as_of: dt.date):

@@ -7,10 +7,12 @@ reports for R+1 and R+2 were both never filed (as known at the training date), u
 the organization wound up voluntarily (注销) before the second was due: that is the
 proper way to stop. Revoked organizations that stopped filing count as zombies.
 
-**Split.** By time: the latest cutoff whose label is known is the test set, the
-earlier ones (at most ``max_training_years``) train the model. Nothing from the test
-year's future reaches the features (``tests/credit/test_ml.py`` checks that adding
-later data does not change them).
+**Split.** By time (``services.Split``): the latest cutoff whose label is known is
+the test set. The backtest model trains on the earlier cutoffs whose labels were
+already known at the test cutoff, read as they were known then, so neither features
+nor labels of the training set hold anything from after the test cutoff
+(``tests/credit/test_ml.py`` checks that later data does not move the features). The
+stored model is then refitted on every cutoff with labels known at the training date.
 
 **Model.** Gradient-boosted trees (``HistGradientBoostingClassifier``, missing values
 and categories native) calibrated with isotonic regression over three folds
@@ -29,6 +31,7 @@ are put in words (``phrases.py``) with the organization's own years and amounts.
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -224,9 +227,18 @@ def fit(train: dict[str, np.ndarray], parameters: ZombieParameters) -> ZombieMod
             f"the training years hold {int(y.sum())} zombies and {int((~y).sum())} "
             f"other organizations; at least {parameters.folds} of each are needed"
         )
+    values = train["values"]
+    # A feature with no value in any training row (the change in income when only
+    # one year of reports precedes the cutoffs) cannot be binned; as a constant it
+    # is never split on, so the model simply does not use it.
+    empty = np.isnan(values).all(axis=0)
+    if empty.any():
+        values = values.copy()
+        values[:, empty] = 0.0
     estimator = estimator_for(parameters)
-    estimator.fit(train["values"], y)
-    with np.errstate(all="ignore"):
+    estimator.fit(values, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: NaN
         reference = np.nanmedian(train["values"][~y], axis=0)
     return ZombieModel(estimator=estimator, reference=reference)
 

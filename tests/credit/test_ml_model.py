@@ -18,7 +18,7 @@ from orgs.demo import DemoConfig, demo_registry_seed, registry_flush
 from orgs.models import Organization
 
 TODAY = dt.date(2026, 11, 30)
-DEMO = DemoConfig(organizations=1500, years=5, seed=7, today=TODAY)
+DEMO = DemoConfig(organizations=1500, years=7, seed=7, today=TODAY)
 # Fewer trees and a smaller importance sample than the defaults: the same code, faster.
 QUICK = zombie.ZombieParameters(max_iter=60, importance_rows=2_000)
 ENDED = ("revoked", "deregistered", "cancelled", "removed")
@@ -48,7 +48,16 @@ def test_zombie_model_beats_the_floor_and_finds_zombies_before_the_rule(
     top = early["by_budget"]["top_500"]
     assert top["flagged_one_year_before_rule"] > 0
     assert top["mean_lead_years"] >= 1
-    assert z["training"]["train_cutoffs"] == ["2022-12-31", "2023-12-31"]
+    # the backtest trains on what was known at the end of 2024 ...
+    assert z["training"]["train_cutoffs"] == ["2020-12-31", "2021-12-31", "2022-12-31"]
+    assert z["training"]["backtest"]["2022-12-31"]["labels_known_at"] == "2024-12-31"
+    # ... the stored model on every year-end with labels known today
+    assert list(z["training"]["production"]) == [
+        "2021-12-31",
+        "2022-12-31",
+        "2023-12-31",
+        "2024-12-31",
+    ]
     assert z["test_cutoff"] == "2024-12-31"
 
     stored = RiskModel.objects.get(version=report.zombie_version)
@@ -71,13 +80,13 @@ def test_zombie_model_beats_the_floor_and_finds_zombies_before_the_rule(
 
 @pytest.mark.django_db
 def test_same_seed_gives_the_same_model_output(demo_registry):
-    cutoffs = zombie.training_cutoffs(as_of=TODAY, first_fiscal_year=2021, max_years=4)
-    arrays = services.zombie_examples(as_of=TODAY, cutoffs=cutoffs)
+    split = services.Split.of(as_of=TODAY, first_fiscal_year=2019, max_years=4)
+    arrays = services.zombie_examples(split=split)
     train = {
-        key: np.concatenate([arrays[c][key] for c in cutoffs[:-1]])
+        key: np.concatenate([arrays[(c, TODAY)][key] for c in split.production[:-1]])
         for key in ("values", "label")
     }
-    test = arrays[cutoffs[-1]]["values"]
+    test = arrays[(split.test, TODAY)]["values"]
     parameters = zombie.ZombieParameters(seed=5, max_iter=40)
     with threadpool_limits(limits=1):
         first = zombie.fit(train, parameters).probability(test)

@@ -110,6 +110,15 @@ class Command(BaseCommand):
                 "test_zombies": f"{z['test_zombies']:,}",
                 "rate": 100 * (z["test_zombie_rate"] or 0),
             },
+            "  "
+            + _(
+                "Stored model refitted on year-ends %(cutoffs)s with outcomes known "
+                "at %(as_of)s; the figures below are the backtest's."
+            )
+            % {
+                "cutoffs": ", ".join(training["production"]),
+                "as_of": report.as_of,
+            },
             "  " + _("On the test year:") + f"{'':<24}{_('model'):>10}{_('rule'):>10}",
         ]
         for key, label in (
