@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from sklearn.linear_model import LogisticRegression
 
-from credit.ml import anomalies, services, zombie
+from credit.ml import anomalies, selectors, services, zombie
 from credit.ml.features import FEATURE_NAMES, registry_chunks
 from credit.ml.phrases import factor, factors_text
 from credit.ml.registry import RiskModelRefused, risk_model_load, risk_model_store
@@ -231,6 +231,12 @@ def test_anomalies_fire_on_planted_cases_and_not_on_clean_ones():
         == "legal representative 张伟 also represents 5 other organizations in region 4403"
     )
     assert report.signals["shared_address"] == 5
+    ranked = list(selectors.risk_signals_ranked(kind="anomaly", region_prefix="4403"))
+    assert {s.organization_id for s in ranked} >= {o.pk for o in represented}
+    assert [s.score for s in ranked] == sorted((s.score for s in ranked), reverse=True)
+    assert not list(
+        selectors.risk_signals_ranked(detector="benford", region_prefix="11")
+    )
     assert anomaly_model.kind == "anomaly"
     assert set(RiskSignal.objects.values_list("model_version", flat=True)) == {
         anomaly_model.version
