@@ -407,3 +407,101 @@ class Appeal(models.Model):
 
     def __str__(self) -> str:
         return f"appeal {self.pk} on {self.list_entry_id} ({self.status})"
+
+
+class RiskKind(models.TextChoices):
+    ZOMBIE = "zombie", _("zombie risk")
+    ANOMALY = "anomaly", _("financial anomaly")
+
+
+class RiskModel(models.Model):
+    """A trained risk model, its evaluation report and the estimator it stores.
+
+    Learned signals only prioritise the regulator's review (``credit/ml``). The
+    estimator is a joblib pickle: loading one runs code, so ``credit.ml.registry``
+    loads only bytes whose ``sha256`` and ``signature`` (an HMAC keyed with the
+    portal's ``SECRET_KEY``) match what this portal recorded when it wrote them.
+    """
+
+    kind = models.CharField(_("kind"), max_length=16, choices=RiskKind.choices)
+    version = models.CharField(_("version"), max_length=40, unique=True)
+    as_of = models.DateField(_("trained on data as of"))
+    trained_at = models.DateTimeField(_("trained at"), default=timezone.now)
+    parameters = models.JSONField(_("parameters"), default=dict, blank=True)
+    report = models.JSONField(_("evaluation report"), default=dict, blank=True)
+    estimator = models.BinaryField(_("estimator (joblib)"), editable=False)
+    sha256 = models.CharField(_("SHA-256 of the estimator"), max_length=64)
+    signature = models.CharField(_("signature of the estimator"), max_length=64)
+
+    class Meta:
+        verbose_name = _("risk model")
+        verbose_name_plural = _("risk models")
+        ordering = ["-trained_at", "-id"]
+        indexes = [models.Index(fields=["kind", "-trained_at"], name="risk_model_kind")]
+
+    def __str__(self) -> str:
+        return self.version
+
+
+class RiskDetector(models.TextChoices):
+    ZOMBIE_MODEL = "zombie_model", _("zombie model")
+    ISOLATION_FOREST = "isolation_forest", _("unusual among peers")
+    BENFORD = "benford", _("first digits unlike Benford's law")
+    SWING = "swing", _("abrupt change in income")
+    INCOME_NO_EXPENSES = "income_no_expenses", _("income with no expenses")
+    SHARED_ADDRESS = "shared_address", _("address shared by many organizations")
+    SHARED_REPRESENTATIVE = (
+        "shared_representative",
+        _("legal representative of many organizations"),
+    )
+
+
+class RiskSignal(models.Model):
+    """A learned or statistical signal about one organization, for review priority.
+
+    Never shown to the public and never read by scoring. ``factors`` holds what
+    contributed most, as phrase codes with parameters (``credit.ml.phrases``), so
+    the words come out in the reader's language.
+    """
+
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="risk_signals"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=RiskKind.choices)
+    detector = models.CharField(
+        _("detector"), max_length=24, choices=RiskDetector.choices
+    )
+    score = models.FloatField(_("score or probability"))
+    model = models.ForeignKey(
+        RiskModel,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="signals",
+    )
+    model_version = models.CharField(_("model version"), max_length=40)
+    as_of = models.DateField(_("as of"))
+    factors = models.JSONField(_("contributing factors"), default=list, blank=True)
+    computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("risk signal")
+        verbose_name_plural = _("risk signals")
+        ordering = ["kind", "-score", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "detector"], name="risk_signal_one_per_detector"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["kind", "-score"], name="risk_signal_rank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.detector} {self.score:.3f}"
+
+    def explanation(self, language: str | None = None) -> list[str]:
+        """The contributing factors in words, in ``language`` (the active one)."""
+        from .ml.phrases import factors_text
+
+        return factors_text(self.factors, language=language)
