@@ -52,6 +52,7 @@ class OrganizationDetailSerializer(serializers.ModelSerializer):
         many=True, read_only=True, slug_field="name"
     )
     officers = serializers.SerializerMethodField()
+    provenance = serializers.SerializerMethodField()
     filings = FilingSerializer(many=True, read_only=True)
     events = EventSerializer(many=True, read_only=True)
 
@@ -60,10 +61,23 @@ class OrganizationDetailSerializer(serializers.ModelSerializer):
         fields = [
             *ORG_SUMMARY_FIELDS, "registering_authority", "legal_representative", "address",
             "website", "purpose", "causes", "former_names", "officers", "filings", "events",
+            "provenance",
         ]  # fmt: skip
 
     def get_officers(self, obj: Organization) -> list[dict[str, str]]:
         return [{"name": o.name, "role": o.role} for o in obj.officers.all()]
+
+    def get_provenance(self, obj: Organization) -> dict[str, str] | None:
+        """The import that last created or changed this record (null if none did)."""
+        run = obj.last_import
+        if run is None:
+            return None
+        return {
+            "source": run.source,
+            "file_name": run.file_name,
+            "sha256": run.sha256,
+            "imported_at": run.started_at.isoformat(),
+        }
 
 
 @extend_schema(

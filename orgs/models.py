@@ -51,6 +51,51 @@ class Status(models.TextChoices):
     SUSPENDED = "suspended", _("Suspended")
 
 
+class ImportSource(models.TextChoices):
+    REGISTRY_FILE = "registry_file", _("Registry exchange file (JSON Lines)")
+    CCNI = "ccni", _("Charity Commission for Northern Ireland register extract")
+    IRS_BMF = "irs_bmf", _("IRS Exempt Organizations Business Master File")
+    IRS_990 = "irs990", _("IRS Form 990 e-file XML")
+    GIVING360 = "360giving", _("360Giving grants file")
+
+
+class ImportOutcome(models.TextChoices):
+    APPLIED = "applied", _("Changes applied")
+    UNCHANGED = "unchanged", _("Nothing changed")
+
+
+class ImportRun(models.Model):
+    """One import of one file: what it was, its checksum, when, and what it changed.
+
+    Organizations point at the last run that created or changed them
+    (``Organization.last_import``), so every record can say which file it came from.
+    A run that was rolled back (a dry run, a rejected file) leaves no row.
+    """
+
+    source = models.CharField(_("source"), max_length=16, choices=ImportSource.choices)
+    file_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64, db_index=True)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=16, choices=ImportOutcome.choices, blank=True
+    )
+    counts = models.JSONField(
+        _("counts"),
+        default=dict,
+        blank=True,
+        help_text=_("created / updated / unchanged per kind of record, and warnings"),
+    )
+
+    class Meta:
+        verbose_name = _("import run")
+        verbose_name_plural = _("import runs")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()}: {self.file_name} ({self.started_at:%Y-%m-%d})"
+
+
 class OrganizationQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status=Status.ACTIVE)
@@ -98,6 +143,14 @@ class Organization(models.Model):
     website = models.URLField(_("website"), max_length=500, blank=True)
     purpose = models.TextField(_("purpose / business scope"), blank=True)
     causes = models.JSONField(_("causes"), default=list, blank=True)
+    last_import = models.ForeignKey(
+        ImportRun,
+        verbose_name=_("last changed by import"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="organizations",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -66,7 +66,7 @@ def region_prefix(code: str) -> str:
 def organization_profile(*, org_id: str) -> Organization:
     """One organization with everything its profile shows, in a fixed number of queries."""
     return get_object_or_404(
-        Organization.objects.prefetch_related(
+        Organization.objects.select_related("last_import").prefetch_related(
             Prefetch(
                 "filings", queryset=Filing.objects.order_by("-fiscal_year", "-version")
             ),
