@@ -365,6 +365,9 @@ class EventKind(models.TextChoices):
     LIST_ENTRY = "list_entry", _("Entered a list")
     LIST_EXIT = "list_exit", _("Left a list")
     NAME_CHANGE = "name_change", _("Name changed")
+    REGISTER_ENTRY = "register_entry", _("Entered the register")
+    REGISTER_EXIT = "register_exit", _("Left the register")
+    REGISTER_CHANGE = "register_change", _("Register entry changed")
     OTHER = "other", _("Other")
 
 
@@ -424,3 +427,59 @@ class UnregisteredName(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class IrsMasterFileEntry(models.Model):
+    """An organization's row in the IRS Exempt Organizations Business Master File, as
+    of the last master file imported that listed it.
+
+    The register's own fields (name, address, type...) live on the organization; this
+    keeps the row as published, to tell the next month's file what changed, and the
+    codes and figures the credit rules read (filing requirement, last tax period).
+    ``scope`` is the file the row comes from (``eo_de`` for Delaware): an organization
+    missing from the next file of the same scope has left the register on ``left_on``.
+    """
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="irs_master_file"
+    )
+    scope = models.CharField(_("master file"), max_length=32)
+    row = models.JSONField(_("row as published"))
+    subsection = models.CharField(_("501(c) subsection"), max_length=2, blank=True)
+    foundation = models.CharField(_("foundation code"), max_length=2, blank=True)
+    deductibility = models.CharField(_("deductibility code"), max_length=1, blank=True)
+    exempt_status = models.CharField(_("exempt status code"), max_length=2, blank=True)
+    filing_requirement = models.CharField(
+        _("990 filing requirement code"), max_length=2, blank=True
+    )
+    pf_filing_requirement = models.CharField(
+        _("990-PF filing requirement code"), max_length=1, blank=True
+    )
+    tax_period_end = models.DateField(
+        _("latest tax period, end"), null=True, blank=True
+    )
+    asset_amount = amount_field(_("total assets, latest return"))
+    income_amount = amount_field(_("total income, latest return"))
+    revenue_amount = amount_field(_("revenue, latest return (Form 990)"))
+    ntee_code = models.CharField(_("NTEE code"), max_length=4, blank=True)
+    first_seen_on = models.DateField(_("first seen on"))
+    last_seen_on = models.DateField(_("last seen on"))
+    left_on = models.DateField(_("left the master file on"), null=True, blank=True)
+    last_import = models.ForeignKey(
+        ImportRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("IRS master file entry")
+        verbose_name_plural = _("IRS master file entries")
+        indexes = [
+            models.Index(fields=["scope", "left_on"], name="irs_bmf_scope_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}: {self.organization_id}"
+
+    @property
+    def subsection_label(self) -> str:
+        """``501(c)(3)`` for subsection ``03``."""
+        return f"501(c)({int(self.subsection)})" if self.subsection.isdigit() else ""

@@ -66,7 +66,9 @@ def region_prefix(code: str) -> str:
 def organization_profile(*, org_id: str) -> Organization:
     """One organization with everything its profile shows, in a fixed number of queries."""
     return get_object_or_404(
-        Organization.objects.select_related("last_import").prefetch_related(
+        Organization.objects.select_related(
+            "last_import", "irs_master_file"
+        ).prefetch_related(
             Prefetch(
                 "filings", queryset=Filing.objects.order_by("-fiscal_year", "-version")
             ),
