@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from rest_framework import generics, serializers
 
 from . import selectors
-from .models import Filing, Organization, RegulatoryEvent
+from .models import Filing, Grant, Organization, RegulatoryEvent
 
 
 class FilingSerializer(serializers.ModelSerializer):
@@ -103,6 +103,43 @@ class OrganizationDetailAPI(generics.RetrieveAPIView):
         return selectors.organization_profile(org_id=self.kwargs["org_id"])
 
 
+class GrantSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Grant
+        fields = [
+            "identifier", "title", "description", "amount", "currency", "award_date",
+            "recipient_org_id", "recipient_name", "funder_org_id", "funder_name",
+            "extra",
+        ]  # fmt: skip
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "role",
+            str,
+            enum=list(selectors.GRANT_ROLES),
+            description="grants the organization received (default) or made",
+        )
+    ]
+)
+class OrganizationGrantsAPI(generics.ListAPIView):
+    """Grants (360Giving) received or made by one organization, latest first."""
+
+    serializer_class = GrantSerializer
+
+    def get_queryset(self):
+        organization = generics.get_object_or_404(
+            Organization, org_id=self.kwargs["org_id"]
+        )
+        role = self.request.query_params.get("role", "received")
+        if role not in selectors.GRANT_ROLES:
+            raise serializers.ValidationError(
+                {"role": f"must be one of {', '.join(selectors.GRANT_ROLES)}"}
+            )
+        return selectors.organization_grant_list(organization=organization, role=role)
+
+
 def public_endpoints_only(endpoints):
     """Keep the OpenAPI schema to the public API (Wagtail's admin API is internal)."""
     return [endpoint for endpoint in endpoints if endpoint[0].startswith("/api/v1/")]
@@ -111,6 +148,11 @@ def public_endpoints_only(endpoints):
 urlpatterns = [
     path("orgs", OrganizationListAPI.as_view(), name="api-org-list"),
     path("orgs/<str:org_id>", OrganizationDetailAPI.as_view(), name="api-org-detail"),
+    path(
+        "orgs/<str:org_id>/grants",
+        OrganizationGrantsAPI.as_view(),
+        name="api-org-grants",
+    ),
     path("schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
 ]

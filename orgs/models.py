@@ -20,6 +20,8 @@ class Registry(models.TextChoices):
     US_IRS = "US-IRS", _("United States: Internal Revenue Service")
     GB_CCNI = "GB-CCNI", _("Northern Ireland: Charity Commission")
     GB_CCEW = "GB-CCEW", _("England and Wales: Charity Commission")
+    GB_OSCR = "GB-OSCR", _("Scotland: Scottish Charity Regulator")
+    GB_COH = "GB-COH", _("United Kingdom: Companies House")
 
 
 class OrgType(models.TextChoices):
@@ -483,3 +485,66 @@ class IrsMasterFileEntry(models.Model):
     def subsection_label(self) -> str:
         """``501(c)(3)`` for subsection ``03``."""
         return f"501(c)({int(self.subsection)})" if self.subsection.isdigit() else ""
+
+
+class Grant(models.Model):
+    """A grant as a funder published it (360Giving Data Standard).
+
+    Recipient and funder are linked to organizations by org-id when the register
+    knows them; the org-ids and names are kept as published either way, so a grant to
+    an organization the portal cannot identify still shows who received it. What the
+    portal has no column for (programme, location, the publisher's own columns) is
+    kept in ``extra`` as published.
+    """
+
+    identifier = models.CharField(_("grant identifier"), max_length=255, unique=True)
+    title = models.TextField(_("title"))
+    description = models.TextField(_("description"), blank=True)
+    amount = models.DecimalField(_("amount awarded"), max_digits=18, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    award_date = models.DateField(_("award date"))
+    recipient_org_id = models.CharField(
+        _("recipient org-id"), max_length=255, blank=True
+    )
+    recipient_name = models.CharField(_("recipient name"), max_length=500)
+    recipient = models.ForeignKey(
+        Organization,
+        verbose_name=_("recipient"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="grants_received",
+    )
+    funder_org_id = models.CharField(_("funder org-id"), max_length=255)
+    funder_name = models.CharField(_("funder name"), max_length=500)
+    funder = models.ForeignKey(
+        Organization,
+        verbose_name=_("funder"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="grants_made",
+    )
+    extra = models.JSONField(
+        _("other published data"),
+        default=dict,
+        blank=True,
+        help_text=_("columns and keys the portal has no field for, as published"),
+    )
+    last_import = models.ForeignKey(
+        ImportRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("grant")
+        verbose_name_plural = _("grants")
+        ordering = ["-award_date", "identifier"]
+        indexes = [
+            models.Index(
+                fields=["recipient", "-award_date"], name="grant_recipient_idx"
+            ),
+            models.Index(fields=["funder", "-award_date"], name="grant_funder_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.identifier}: {self.title}"

@@ -5,10 +5,17 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.cache import cache
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
-from .models import Filing, FormerName, Organization, RegulatoryEvent, Status
+from .models import (
+    Filing,
+    FormerName,
+    Grant,
+    Organization,
+    RegulatoryEvent,
+    Status,
+)
 
 ORG_FILTERS = ("registry", "org_type", "region", "status")
 
@@ -80,6 +87,44 @@ def organization_profile(*, org_id: str) -> Organization:
         ),
         org_id=org_id,
     )
+
+
+GRANT_ROLES = {"received": "recipient", "made": "funder"}
+
+
+def organization_grant_list(
+    *, organization: Organization, role: str
+) -> QuerySet[Grant]:
+    """Grants the organization received (``role="received"``) or made (``"made"``),
+    latest first."""
+    return (
+        Grant.objects.filter(**{GRANT_ROLES[role]: organization})
+        .select_related("recipient", "funder")
+        .order_by("-award_date", "identifier")
+    )
+
+
+def organization_grants(
+    *, organization: Organization, limit: int = 10
+) -> dict[str, dict]:
+    """For the profile: per role, the number of grants, their totals by currency and
+    the latest ``limit``. Two queries per role, none more when there is no grant."""
+    summary = {}
+    for role, field in GRANT_ROLES.items():
+        totals = list(
+            Grant.objects.filter(**{field: organization})
+            .values("currency")
+            .annotate(total=Sum("amount"), count=Count("id"))
+            .order_by("currency")
+        )
+        count = sum(row["count"] for row in totals)
+        latest = (
+            list(organization_grant_list(organization=organization, role=role)[:limit])
+            if count
+            else []
+        )
+        summary[role] = {"count": count, "totals": totals, "latest": latest}
+    return summary
 
 
 HEADLINE_CACHE_SECONDS = 300
