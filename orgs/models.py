@@ -151,6 +151,7 @@ class Organization(models.Model):
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
+        editable=False,  # provenance is recorded by imports, never edited by hand
         related_name="organizations",
     )
     created_at = models.DateTimeField(auto_now_add=True)

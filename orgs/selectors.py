@@ -108,15 +108,35 @@ def organization_grants(
     *, organization: Organization, limit: int = 10
 ) -> dict[str, dict]:
     """For the profile: per role, the number of grants, their totals by currency and
-    the latest ``limit``. Two queries per role, none more when there is no grant."""
-    summary = {}
-    for role, field in GRANT_ROLES.items():
-        totals = list(
-            Grant.objects.filter(**{field: organization})
-            .values("currency")
-            .annotate(total=Sum("amount"), count=Count("id"))
-            .order_by("currency")
+    the latest ``limit``. One query when the organization has no grant (most have
+    none), one more per role it has grants in."""
+    rows = (
+        Grant.objects.filter(Q(recipient=organization) | Q(funder=organization))
+        .values("currency")
+        .annotate(
+            **{
+                f"{role}_{measure}": function(column, filter=Q(**{field: organization}))
+                for role, field in GRANT_ROLES.items()
+                for measure, function, column in (
+                    ("total", Sum, "amount"),
+                    ("count", Count, "id"),
+                )
+            }
         )
+        .order_by("currency")
+    )
+    rows = list(rows)
+    summary = {}
+    for role in GRANT_ROLES:
+        totals = [
+            {
+                "currency": row["currency"],
+                "total": row[f"{role}_total"],
+                "count": row[f"{role}_count"],
+            }
+            for row in rows
+            if row[f"{role}_count"]
+        ]
         count = sum(row["count"] for row in totals)
         latest = (
             list(organization_grant_list(organization=organization, role=role)[:limit])
