@@ -154,6 +154,11 @@ def ccni_import(
         source=ImportSource.CCNI,
         dry_run=dry_run,
         progress=progress,
+        after_write=lambda _run, _report: {
+            "warnings": len(conversion.dropped_websites)
+            + len(conversion.dropped_amounts)
+            + conversion.overdue_unrecorded
+        },
     )
     return report, conversion
 

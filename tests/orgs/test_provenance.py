@@ -93,6 +93,8 @@ def test_a_source_importer_records_the_source_file_not_its_conversion():
         sha256(CCNI_SAMPLE),
     )
     assert run.counts["filings"]["created"] == 309
+    # 7 websites that are not URLs, 1 negative amount, 30 overdue returns undated
+    assert run.counts["warnings"] == 7 + 1 + 30
     assert Organization.objects.filter(last_import=run).count() == 365
 
     ccni_import(path=CCNI_SAMPLE)
