@@ -35,6 +35,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
 from django.utils.translation import gettext as _
 
@@ -372,7 +373,14 @@ def _spreadsheet_grants(
         # read_only streams the sheet; data_only reads the values a formula last
         # computed, never evaluates one. defusedxml guards the XML parser.
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as error:
+    except (
+        zipfile.BadZipFile,
+        InvalidFileException,
+        KeyError,
+        OSError,
+        ParseError,
+        ValueError,  # also defusedxml's refusal of entities and external references
+    ) as error:
         raise SourceFileError(
             _("%(path)s is not a readable spreadsheet (.xlsx): %(reason)s")
             % {"path": path, "reason": error or type(error).__name__}
@@ -409,7 +417,7 @@ def _spreadsheet_grants(
                 elif title is not None and cell is not None and cell != "":
                     extra[str(title)] = _plain(cell)
             yield _("row %(row)d") % {"row": number}, values, extra
-    except (zipfile.BadZipFile, KeyError, ValueError) as error:
+    except (zipfile.BadZipFile, KeyError, ValueError, ParseError) as error:
         raise SourceFileError(
             _("%(path)s is not a readable spreadsheet (.xlsx): %(reason)s")
             % {"path": path, "reason": error}

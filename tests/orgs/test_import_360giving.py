@@ -359,3 +359,30 @@ def test_a_zip_that_is_not_a_workbook_is_refused(tmp_path):
 )
 def test_org_ids_parse_only_in_schemes_with_a_register(text, expected):
     assert parse_org_id(text) == expected
+
+
+@pytest.mark.parametrize(
+    "sheet_xml",
+    [
+        b'<worksheet><sheetData><row><c t="s"><v>0</v></c',
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&e;</t></is></c></row>'
+        b"</sheetData></worksheet>",
+    ],
+    ids=["broken-sheet-xml", "external-entity"],
+)
+def test_a_workbook_with_bad_or_hostile_xml_is_refused(tmp_path, sheet_xml):
+    good = xlsx_file(tmp_path, [HEADER, xlsx_row()], name="good.xlsx")
+    path = tmp_path / "grants.xlsx"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(path, "w") as target:
+        for name in source.namelist():
+            content = source.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                content = sheet_xml
+            target.writestr(name, content)
+
+    with pytest.raises(SourceFileError, match="not a readable spreadsheet"):
+        giving360_import(path=path)
+
+    assert nothing_written()
