@@ -496,6 +496,9 @@ class Grant(models.Model):
     an organization the portal cannot identify still shows who received it. What the
     portal has no column for (programme, location, the publisher's own columns) is
     kept in ``extra`` as published.
+
+    Grants are registry data: deleting an organization (staff, or ``seed_demo
+    --flush``) deletes the grants it made or received. Imports never delete one.
     """
 
     identifier = models.CharField(_("grant identifier"), max_length=255, unique=True)
@@ -511,7 +514,7 @@ class Grant(models.Model):
     recipient = models.ForeignKey(
         Organization,
         verbose_name=_("recipient"),
-        on_delete=models.SET_NULL,
+        on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="grants_received",
@@ -521,7 +524,7 @@ class Grant(models.Model):
     funder = models.ForeignKey(
         Organization,
         verbose_name=_("funder"),
-        on_delete=models.SET_NULL,
+        on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="grants_made",

@@ -31,9 +31,9 @@ class Migration(migrations.Migration):
                 ('funder_org_id', models.CharField(max_length=255, verbose_name='funder org-id')),
                 ('funder_name', models.CharField(max_length=500, verbose_name='funder name')),
                 ('extra', models.JSONField(blank=True, default=dict, help_text='columns and keys the portal has no field for, as published', verbose_name='other published data')),
-                ('funder', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='grants_made', to='orgs.organization', verbose_name='funder')),
+                ('funder', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='grants_made', to='orgs.organization', verbose_name='funder')),
                 ('last_import', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='orgs.importrun')),
-                ('recipient', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='grants_received', to='orgs.organization', verbose_name='recipient')),
+                ('recipient', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='grants_received', to='orgs.organization', verbose_name='recipient')),
             ],
             options={
                 'verbose_name': 'grant',
