@@ -41,6 +41,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from orgs.exchange import ImportReport
 from orgs.exchange.schema import ORGANIZATION
@@ -106,13 +107,17 @@ SCOPE_RE = re.compile(r"^(.*?)[_-]?\d{4}-\d{2}-\d{2}.*$")
 MAX_REPORTED_PROBLEMS = 20
 # Validity of single-column codes: (column, pattern, what it must be)
 CODE_COLUMNS = (
-    ("SUBSECTION", re.compile(r"\d{2}|"), _("two digits")),
-    ("FOUNDATION", re.compile(r"\d{2}|"), _("two digits")),
-    ("STATUS", re.compile(r"\d{2}|"), _("two digits")),
-    ("DEDUCTIBILITY", re.compile(r"\d|"), _("one digit")),
-    ("FILING_REQ_CD", re.compile(r"\d{2}|"), _("two digits")),
-    ("PF_FILING_REQ_CD", re.compile(r"\d|"), _("one digit")),
-    ("NTEE_CD", re.compile(r"[A-Z][0-9A-Z]{0,3}|"), _("an NTEE code like T20")),
+    ("SUBSECTION", re.compile(r"\d{2}|"), gettext_lazy("two digits")),
+    ("FOUNDATION", re.compile(r"\d{2}|"), gettext_lazy("two digits")),
+    ("STATUS", re.compile(r"\d{2}|"), gettext_lazy("two digits")),
+    ("DEDUCTIBILITY", re.compile(r"\d|"), gettext_lazy("one digit")),
+    ("FILING_REQ_CD", re.compile(r"\d{2}|"), gettext_lazy("two digits")),
+    ("PF_FILING_REQ_CD", re.compile(r"\d|"), gettext_lazy("one digit")),
+    (
+        "NTEE_CD",
+        re.compile(r"[A-Z][0-9A-Z]{0,3}|"),
+        gettext_lazy("an NTEE code like T20"),
+    ),
 )
 
 
