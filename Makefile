@@ -1,5 +1,7 @@
 # Sunshine: the two commands of the README, and the pieces they are made of.
 #   make demo   set up and start the demo portal at http://127.0.0.1:8000
+#               (make demo REAL_SAMPLES=1 also loads the real US and UK samples of
+#               ../shared/data beside the generated registry)
 #   make test   set up and run the whole test suite (lint, SQLite, PostgreSQL +
 #               Elasticsearch + headless Chromium, deploy checks)
 
@@ -9,6 +11,7 @@ BIN := $(VENV)/bin
 DEMO_ORGS ?= 3000
 DEMO_YEARS ?= 5
 PYTEST_WORKERS ?= 2
+REAL_SAMPLES ?=
 
 .PHONY: demo test venv lint test-sqlite test-postgres browser-tools check-deploy clean
 
@@ -22,6 +25,7 @@ venv: $(BIN)/.installed
 demo: venv
 	$(BIN)/python manage.py migrate --verbosity 0
 	$(BIN)/python manage.py seed_demo --orgs $(DEMO_ORGS) --years $(DEMO_YEARS) --seed 1 --if-empty
+	$(if $(REAL_SAMPLES),$(BIN)/python manage.py seed_real_samples)
 	$(BIN)/python manage.py score_orgs --verbosity 1
 	$(BIN)/python manage.py search_index --rebuild
 	$(BIN)/python manage.py demo_admin

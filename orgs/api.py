@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from rest_framework import generics, serializers
 
 from . import selectors
-from .models import Filing, Organization, RegulatoryEvent
+from .models import Filing, Grant, Organization, RegulatoryEvent
 
 
 class FilingSerializer(serializers.ModelSerializer):
@@ -52,6 +52,7 @@ class OrganizationDetailSerializer(serializers.ModelSerializer):
         many=True, read_only=True, slug_field="name"
     )
     officers = serializers.SerializerMethodField()
+    provenance = serializers.SerializerMethodField()
     filings = FilingSerializer(many=True, read_only=True)
     events = EventSerializer(many=True, read_only=True)
 
@@ -60,6 +61,7 @@ class OrganizationDetailSerializer(serializers.ModelSerializer):
         fields = [
             *ORG_SUMMARY_FIELDS, "registering_authority", "legal_representative", "address",
             "website", "purpose", "causes", "former_names", "officers", "filings", "events",
+            "provenance",
         ]  # fmt: skip
 
     def get_officers(self, obj: Organization) -> list[dict[str, str | None]]:
@@ -73,6 +75,18 @@ class OrganizationDetailSerializer(serializers.ModelSerializer):
             }
             for o in obj.officers.all()
         ]
+
+    def get_provenance(self, obj: Organization) -> dict[str, str] | None:
+        """The import that last created or changed this record (null if none did)."""
+        run = obj.last_import
+        if run is None:
+            return None
+        return {
+            "source": run.source,
+            "file_name": run.file_name,
+            "sha256": run.sha256,
+            "imported_at": run.started_at.isoformat(),
+        }
 
 
 @extend_schema(
@@ -98,6 +112,43 @@ class OrganizationDetailAPI(generics.RetrieveAPIView):
         return selectors.organization_profile(org_id=self.kwargs["org_id"])
 
 
+class GrantSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Grant
+        fields = [
+            "identifier", "title", "description", "amount", "currency", "award_date",
+            "recipient_org_id", "recipient_name", "funder_org_id", "funder_name",
+            "extra",
+        ]  # fmt: skip
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "role",
+            str,
+            enum=list(selectors.GRANT_ROLES),
+            description="grants the organization received (default) or made",
+        )
+    ]
+)
+class OrganizationGrantsAPI(generics.ListAPIView):
+    """Grants (360Giving) received or made by one organization, latest first."""
+
+    serializer_class = GrantSerializer
+
+    def get_queryset(self):
+        organization = generics.get_object_or_404(
+            Organization, org_id=self.kwargs["org_id"]
+        )
+        role = self.request.query_params.get("role", "received")
+        if role not in selectors.GRANT_ROLES:
+            raise serializers.ValidationError(
+                {"role": f"must be one of {', '.join(selectors.GRANT_ROLES)}"}
+            )
+        return selectors.organization_grant_list(organization=organization, role=role)
+
+
 def public_endpoints_only(endpoints):
     """Keep the OpenAPI schema to the public API (Wagtail's admin API is internal)."""
     return [endpoint for endpoint in endpoints if endpoint[0].startswith("/api/v1/")]
@@ -106,6 +157,11 @@ def public_endpoints_only(endpoints):
 urlpatterns = [
     path("orgs", OrganizationListAPI.as_view(), name="api-org-list"),
     path("orgs/<str:org_id>", OrganizationDetailAPI.as_view(), name="api-org-detail"),
+    path(
+        "orgs/<str:org_id>/grants",
+        OrganizationGrantsAPI.as_view(),
+        name="api-org-grants",
+    ),
     path("schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -31,7 +31,10 @@ SCHEMES = {
     "US-IRS": "US-EIN",
     "GB-CCNI": "GB-NIC",
     "GB-CCEW": "GB-CHC",
+    "GB-OSCR": "GB-SC",
+    "GB-COH": "GB-COH",
 }
+REGISTRY_OF_SCHEME = {scheme: registry for registry, scheme in SCHEMES.items()}
 
 
 def uscc_check_character(first17: str) -> str:
@@ -103,3 +106,26 @@ def identifier_problem(registry: str, identifier: str) -> str | None:
 def make_org_id(registry: str, identifier: str) -> str:
     """The portal-wide identifier of an organization: ``<scheme>-<identifier>``."""
     return f"{SCHEMES[registry]}-{identifier}"
+
+
+def parse_org_id(text: str) -> tuple[str, str] | None:
+    """(registry, identifier) of an org-id in a scheme the portal keeps a register for,
+    or None.
+
+    Publishers write org-ids loosely: ``US-EIN-13-3458820`` (the EIN with its hyphen)
+    is ``US-EIN-133458820``; the scheme is matched without regard to case. An
+    identifier the registry would refuse (``GB-CHC-1126147-1``, a subsidiary) gives
+    None, as does a scheme without a register here (``GB-EDU``, ``360G-...``).
+    """
+    text = text.strip()
+    for scheme, registry in REGISTRY_OF_SCHEME.items():
+        if text.upper().startswith(scheme + "-"):
+            identifier = text[len(scheme) + 1 :].strip()
+            if registry == "US-IRS":
+                identifier = identifier.replace("-", "")
+            if registry.startswith("GB-"):
+                identifier = identifier.upper()
+            if identifier_problem(registry, identifier) is None:
+                return registry, identifier
+            return None
+    return None

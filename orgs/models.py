@@ -32,6 +32,8 @@ class Registry(models.TextChoices):
     US_IRS = "US-IRS", _("United States: Internal Revenue Service")
     GB_CCNI = "GB-CCNI", _("Northern Ireland: Charity Commission")
     GB_CCEW = "GB-CCEW", _("England and Wales: Charity Commission")
+    GB_OSCR = "GB-OSCR", _("Scotland: Scottish Charity Regulator")
+    GB_COH = "GB-COH", _("United Kingdom: Companies House")
 
 
 class OrgType(models.TextChoices):
@@ -61,6 +63,51 @@ class Status(models.TextChoices):
     CANCELLED = "cancelled", _("Registration cancelled (撤销)")
     REMOVED = "removed", _("Removed from the register")
     SUSPENDED = "suspended", _("Suspended")
+
+
+class ImportSource(models.TextChoices):
+    REGISTRY_FILE = "registry_file", _("Registry exchange file (JSON Lines)")
+    CCNI = "ccni", _("Charity Commission for Northern Ireland register extract")
+    IRS_BMF = "irs_bmf", _("IRS Exempt Organizations Business Master File")
+    IRS_990 = "irs990", _("IRS Form 990 e-file XML")
+    GIVING360 = "360giving", _("360Giving grants file")
+
+
+class ImportOutcome(models.TextChoices):
+    APPLIED = "applied", _("Changes applied")
+    UNCHANGED = "unchanged", _("Nothing changed")
+
+
+class ImportRun(models.Model):
+    """One import of one file: what it was, its checksum, when, and what it changed.
+
+    Organizations point at the last run that created or changed them
+    (``Organization.last_import``), so every record can say which file it came from.
+    A run that was rolled back (a dry run, a rejected file) leaves no row.
+    """
+
+    source = models.CharField(_("source"), max_length=16, choices=ImportSource.choices)
+    file_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64, db_index=True)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=16, choices=ImportOutcome.choices, blank=True
+    )
+    counts = models.JSONField(
+        _("counts"),
+        default=dict,
+        blank=True,
+        help_text=_("created / updated / unchanged per kind of record, and warnings"),
+    )
+
+    class Meta:
+        verbose_name = _("import run")
+        verbose_name_plural = _("import runs")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()}: {self.file_name} ({self.started_at:%Y-%m-%d})"
 
 
 class OrganizationQuerySet(models.QuerySet):
@@ -110,6 +157,15 @@ class Organization(models.Model):
     website = models.URLField(_("website"), max_length=500, blank=True)
     purpose = models.TextField(_("purpose / business scope"), blank=True)
     causes = models.JSONField(_("causes"), default=list, blank=True)
+    last_import = models.ForeignKey(
+        ImportRun,
+        verbose_name=_("last changed by import"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,  # provenance is recorded by imports, never edited by hand
+        related_name="organizations",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -422,6 +478,9 @@ class EventKind(models.TextChoices):
     LIST_ENTRY = "list_entry", _("Entered a list")
     LIST_EXIT = "list_exit", _("Left a list")
     NAME_CHANGE = "name_change", _("Name changed")
+    REGISTER_ENTRY = "register_entry", _("Entered the register")
+    REGISTER_EXIT = "register_exit", _("Left the register")
+    REGISTER_CHANGE = "register_change", _("Register entry changed")
     OTHER = "other", _("Other")
 
 
@@ -695,3 +754,125 @@ class RegulatorReviewTask(Task):
     class Meta:
         verbose_name = _("regulator review")
         verbose_name_plural = _("regulator reviews")
+
+
+class IrsMasterFileEntry(models.Model):
+    """An organization's row in the IRS Exempt Organizations Business Master File, as
+    of the last master file imported that listed it.
+
+    The register's own fields (name, address, type...) live on the organization; this
+    keeps the row as published, to tell the next month's file what changed, and the
+    codes and figures the credit rules read (filing requirement, last tax period).
+    ``scope`` is the file the row comes from (``eo_de`` for Delaware): an organization
+    missing from the next file of the same scope has left the register on ``left_on``.
+    """
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="irs_master_file"
+    )
+    scope = models.CharField(_("master file"), max_length=32)
+    row = models.JSONField(_("row as published"))
+    subsection = models.CharField(_("501(c) subsection"), max_length=2, blank=True)
+    foundation = models.CharField(_("foundation code"), max_length=2, blank=True)
+    deductibility = models.CharField(_("deductibility code"), max_length=1, blank=True)
+    exempt_status = models.CharField(_("exempt status code"), max_length=2, blank=True)
+    filing_requirement = models.CharField(
+        _("990 filing requirement code"), max_length=2, blank=True
+    )
+    pf_filing_requirement = models.CharField(
+        _("990-PF filing requirement code"), max_length=1, blank=True
+    )
+    tax_period_end = models.DateField(
+        _("latest tax period, end"), null=True, blank=True
+    )
+    asset_amount = amount_field(_("total assets, latest return"))
+    income_amount = amount_field(_("total income, latest return"))
+    revenue_amount = amount_field(_("revenue, latest return (Form 990)"))
+    ntee_code = models.CharField(_("NTEE code"), max_length=4, blank=True)
+    first_seen_on = models.DateField(_("first seen on"))
+    last_seen_on = models.DateField(_("last seen on"))
+    left_on = models.DateField(_("left the master file on"), null=True, blank=True)
+    last_import = models.ForeignKey(
+        ImportRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("IRS master file entry")
+        verbose_name_plural = _("IRS master file entries")
+        indexes = [
+            models.Index(fields=["scope", "left_on"], name="irs_bmf_scope_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}: {self.organization_id}"
+
+    @property
+    def subsection_label(self) -> str:
+        """``501(c)(3)`` for subsection ``03``."""
+        return f"501(c)({int(self.subsection)})" if self.subsection.isdigit() else ""
+
+
+class Grant(models.Model):
+    """A grant as a funder published it (360Giving Data Standard).
+
+    Recipient and funder are linked to organizations by org-id when the register
+    knows them; the org-ids and names are kept as published either way, so a grant to
+    an organization the portal cannot identify still shows who received it. What the
+    portal has no column for (programme, location, the publisher's own columns) is
+    kept in ``extra`` as published.
+
+    Grants are registry data: deleting an organization (staff, or ``seed_demo
+    --flush``) deletes the grants it made or received. Imports never delete one.
+    """
+
+    identifier = models.CharField(_("grant identifier"), max_length=255, unique=True)
+    title = models.TextField(_("title"))
+    description = models.TextField(_("description"), blank=True)
+    amount = models.DecimalField(_("amount awarded"), max_digits=18, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    award_date = models.DateField(_("award date"))
+    recipient_org_id = models.CharField(
+        _("recipient org-id"), max_length=255, blank=True
+    )
+    recipient_name = models.CharField(_("recipient name"), max_length=500)
+    recipient = models.ForeignKey(
+        Organization,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="grants_received",
+    )
+    funder_org_id = models.CharField(_("funder org-id"), max_length=255)
+    funder_name = models.CharField(_("funder name"), max_length=500)
+    funder = models.ForeignKey(
+        Organization,
+        verbose_name=_("funder"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="grants_made",
+    )
+    extra = models.JSONField(
+        _("other published data"),
+        default=dict,
+        blank=True,
+        help_text=_("columns and keys the portal has no field for, as published"),
+    )
+    last_import = models.ForeignKey(
+        ImportRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("grant")
+        verbose_name_plural = _("grants")
+        ordering = ["-award_date", "identifier"]
+        indexes = [
+            models.Index(
+                fields=["recipient", "-award_date"], name="grant_recipient_idx"
+            ),
+            models.Index(fields=["funder", "-award_date"], name="grant_funder_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.identifier}: {self.title}"

@@ -5,10 +5,17 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.cache import cache
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
-from .models import Filing, FormerName, Organization, RegulatoryEvent, Status
+from .models import (
+    Filing,
+    FormerName,
+    Grant,
+    Organization,
+    RegulatoryEvent,
+    Status,
+)
 
 ORG_FILTERS = ("registry", "org_type", "region", "status")
 
@@ -66,7 +73,9 @@ def region_prefix(code: str) -> str:
 def organization_profile(*, org_id: str) -> Organization:
     """One organization with everything its profile shows, in a fixed number of queries."""
     return get_object_or_404(
-        Organization.objects.prefetch_related(
+        Organization.objects.select_related(
+            "last_import", "irs_master_file"
+        ).prefetch_related(
             Prefetch(
                 "filings",
                 queryset=Filing.objects.published().order_by(
@@ -81,6 +90,64 @@ def organization_profile(*, org_id: str) -> Organization:
         ),
         org_id=org_id,
     )
+
+
+GRANT_ROLES = {"received": "recipient", "made": "funder"}
+
+
+def organization_grant_list(
+    *, organization: Organization, role: str
+) -> QuerySet[Grant]:
+    """Grants the organization received (``role="received"``) or made (``"made"``),
+    latest first."""
+    return (
+        Grant.objects.filter(**{GRANT_ROLES[role]: organization})
+        .select_related("recipient", "funder")
+        .order_by("-award_date", "identifier")
+    )
+
+
+def organization_grants(
+    *, organization: Organization, limit: int = 10
+) -> dict[str, dict]:
+    """For the profile: per role, the number of grants, their totals by currency and
+    the latest ``limit``. One query when the organization has no grant (most have
+    none), one more per role it has grants in."""
+    rows = (
+        Grant.objects.filter(Q(recipient=organization) | Q(funder=organization))
+        .values("currency")
+        .annotate(
+            **{
+                f"{role}_{measure}": function(column, filter=Q(**{field: organization}))
+                for role, field in GRANT_ROLES.items()
+                for measure, function, column in (
+                    ("total", Sum, "amount"),
+                    ("count", Count, "id"),
+                )
+            }
+        )
+        .order_by("currency")
+    )
+    rows = list(rows)
+    summary = {}
+    for role in GRANT_ROLES:
+        totals = [
+            {
+                "currency": row["currency"],
+                "total": row[f"{role}_total"],
+                "count": row[f"{role}_count"],
+            }
+            for row in rows
+            if row[f"{role}_count"]
+        ]
+        count = sum(row["count"] for row in totals)
+        latest = (
+            list(organization_grant_list(organization=organization, role=role)[:limit])
+            if count
+            else []
+        )
+        summary[role] = {"count": count, "totals": totals, "latest": latest}
+    return summary
 
 
 HEADLINE_CACHE_SECONDS = 300

@@ -48,6 +48,7 @@ def organization_profile_view(request, org_id: str):
             "filings": filings,
             "events": organization.events.all(),
             "credit": credit,
+            "grants": selectors.organization_grants(organization=organization),
         },
     )
 

@@ -14,6 +14,9 @@ Writing is idempotent. Organizations are matched on ``org_id``; filings on
 authority, reference), with ``detail`` as the one field that can change; former names
 on their name. Officers are the organization's list, replaced only when it differs.
 Import never deletes: a filing or event missing from a line stays in the database.
+
+Each import is recorded as an ``ImportRun`` (``orgs/provenance.py``) in the same
+transaction: the organizations it creates or changes point at it.
 """
 
 from __future__ import annotations
@@ -42,7 +45,16 @@ from tqdm import tqdm
 
 from search.services import outbox_record
 
-from ..models import Filing, FormerName, Officer, Organization, RegulatoryEvent
+from ..models import (
+    Filing,
+    FormerName,
+    ImportRun,
+    ImportSource,
+    Officer,
+    Organization,
+    RegulatoryEvent,
+)
+from ..provenance import file_sha256, import_run_finish, import_run_start
 from .schema import (
     EVENT,
     EVENT_DETAIL,
@@ -93,6 +105,22 @@ class ImportReport:
     organizations: Tally = field(default_factory=Tally)
     filings: Tally = field(default_factory=Tally)
     events: Tally = field(default_factory=Tally)
+    import_run: ImportRun | None = None  # rolled back with a dry run
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """The tallies as plain data, for the import run's record."""
+        return {
+            name: {
+                "created": tally.created,
+                "updated": tally.updated,
+                "unchanged": tally.unchanged,
+            }
+            for name, tally in (
+                ("organizations", self.organizations),
+                ("filings", self.filings),
+                ("events", self.events),
+            )
+        }
 
     def add_problem(self, problem: Problem) -> None:
         self.problem_count += 1
@@ -106,6 +134,7 @@ def registry_import(
     dry_run: bool = False,
     progress: bool = False,
     workers: int | None = None,
+    import_run: ImportRun | None = None,
 ) -> ImportReport:
     """Import the registry file at ``path`` (``-`` reads standard input).
 
@@ -113,6 +142,10 @@ def registry_import(
     everything is done in a transaction that is then rolled back, so the counts are
     what a real import would do. ``workers`` processes check lines in parallel (by
     default one per CPU for files over a few megabytes).
+
+    Without ``import_run`` the import records its own run (source: a registry file,
+    with the file's checksum); a source importer that converted another file passes
+    the run it opened for that file, and closes it itself.
     """
     report = ImportReport(path=str(path), dry_run=dry_run)
     # Into an empty registry the first pass also keeps the checked rows, on disk, so
@@ -123,6 +156,7 @@ def registry_import(
         tempfile.TemporaryFile() if spooling else nullcontext() as spool,
     ):
         identity = _identity(stream)
+        sha256 = file_sha256(stream=stream) if import_run is None else ""
         if workers is None:
             workers = (os.cpu_count() or 1) if identity[0] > PARALLEL_MIN_BYTES else 1
         _check_lines(stream, report, progress=progress, workers=workers, spool=spool)
@@ -131,7 +165,15 @@ def registry_import(
         try:
             with transaction.atomic():
                 started = timezone.now()
-                _write_lines(stream, report, progress=progress, spool=spool)
+                run = import_run or import_run_start(
+                    source=ImportSource.REGISTRY_FILE,
+                    file_name=str(path),
+                    sha256=sha256,
+                )
+                report.import_run = run
+                _write_lines(
+                    stream, report, progress=progress, spool=spool, run_id=run.pk
+                )
                 # Created and updated organizations carry this import's time: queue
                 # them for the search index in the same transaction (never lose one).
                 outbox_record(
@@ -144,6 +186,8 @@ def registry_import(
                         _("%(path)s changed while it was being imported")
                         % {"path": path}
                     )
+                if import_run is None:
+                    import_run_finish(run=run, counts=report.counts())
                 if dry_run:
                     transaction.set_rollback(True)
         except DatabaseError as error:
@@ -366,10 +410,15 @@ def _check_lines(
 
 
 def _write_lines(
-    stream: BinaryIO, report: ImportReport, *, progress: bool, spool: BinaryIO | None
+    stream: BinaryIO,
+    report: ImportReport,
+    *,
+    progress: bool,
+    spool: BinaryIO | None,
+    run_id: int,
 ) -> None:
     """The second pass: the file is known to be valid; write it chunk by chunk."""
-    rows = RowWriter.for_connection()
+    rows = RowWriter.for_connection(run_id=run_id)
     if spool is None or Organization.objects.exists():
         stream.seek(0)
         for chunk in _record_chunks(stream, progress=progress):
@@ -482,14 +531,15 @@ class RowWriter:
     feature code never asks which database it is on.
     """
 
-    def __init__(self, *, now: dt.datetime):
+    def __init__(self, *, now: dt.datetime, run_id: int):
         self.now = now
+        self.run_id = run_id  # the import run every row written is stamped with
 
     @classmethod
-    def for_connection(cls) -> RowWriter:
+    def for_connection(cls, *, run_id: int) -> RowWriter:
         with connection.cursor() as cursor:
             can_copy = callable(getattr(cursor.cursor, "copy", None))
-        return (CopyRowWriter if can_copy else cls)(now=timezone.now())
+        return (CopyRowWriter if can_copy else cls)(now=timezone.now(), run_id=run_id)
 
     def create(self, batch: NewOrganizations) -> None:
         pks = self.organizations(batch.organizations)
@@ -504,7 +554,10 @@ class RowWriter:
     def organizations(self, rows: list[list]) -> list[int]:
         """Insert organizations; their new primary keys, in order."""
         objects = [
-            Organization(**dict(zip(ORGANIZATION.columns, row, strict=True)))
+            Organization(
+                last_import_id=self.run_id,
+                **dict(zip(ORGANIZATION.columns, row, strict=True)),
+            )
             for row in rows
         ]
         Organization.objects.bulk_create(objects)
@@ -533,8 +586,8 @@ class CopyRowWriter(RowWriter):
     the thread touches the connection meanwhile.
     """
 
-    def __init__(self, *, now: dt.datetime):
-        super().__init__(now=now)
+    def __init__(self, *, now: dt.datetime, run_id: int):
+        super().__init__(now=now, run_id=run_id)
         self.driver_connection = connection.connection
         self.database_errors = connection.wrap_database_errors
         self.quote = connection.ops.quote_name  # the thread must not touch `connection`
@@ -584,7 +637,7 @@ class CopyRowWriter(RowWriter):
         causes = ORGANIZATION.columns.index("causes")
         self._copy(
             table,
-            ("id", *ORGANIZATION.columns, "created_at", "updated_at"),
+            ("id", *ORGANIZATION.columns, "created_at", "updated_at", "last_import_id"),
             (
                 (
                     pk,
@@ -593,6 +646,7 @@ class CopyRowWriter(RowWriter):
                     *row[causes + 1 :],
                     self.now,
                     self.now,
+                    self.run_id,
                 )
                 for pk, row in zip(ids, rows, strict=True)
             ),
@@ -712,12 +766,13 @@ def _update(
                 Organization(
                     pk=pk,
                     updated_at=now,
+                    last_import_id=rows.run_id,
                     **dict(zip(ORGANIZATION.columns, record.organization, strict=True)),
                 )
                 for pk, record in old
                 if pk in touched
             ],
-            fields=[*ORGANIZATION.columns, "updated_at"],
+            fields=[*ORGANIZATION.columns, "updated_at", "last_import_id"],
             batch_size=500,
         )
     report.organizations.updated += len(touched)
@@ -726,6 +781,9 @@ def _update(
         # A filing or event changed without the organization's own fields (so its
         # updated_at stays): its search document (latest income) is stale all the same.
         outbox_record(organization_ids=children_changed - touched)
+        Organization.objects.filter(pk__in=children_changed - touched).update(
+            last_import_id=rows.run_id
+        )
 
 
 def _merge_filings(

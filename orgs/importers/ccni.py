@@ -46,6 +46,7 @@ from django.utils.translation import gettext as _
 
 from orgs.exchange import ImportReport
 from orgs.identifiers import make_org_id
+from orgs.models import ImportSource
 
 from .base import SourceFileError, records_import
 
@@ -148,7 +149,16 @@ def ccni_import(
     conversion = CcniConversion()
     records = list(ccni_records(path=path, as_of=as_of, conversion=conversion))
     report = records_import(
-        records=records, source_path=path, dry_run=dry_run, progress=progress
+        records=records,
+        source_path=path,
+        source=ImportSource.CCNI,
+        dry_run=dry_run,
+        progress=progress,
+        after_write=lambda _run, _report: {
+            "warnings": len(conversion.dropped_websites)
+            + len(conversion.dropped_amounts)
+            + conversion.overdue_unrecorded
+        },
     )
     return report, conversion
 

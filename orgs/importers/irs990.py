@@ -75,7 +75,7 @@ from orgs.exchange.schema import (
     render_object,
 )
 from orgs.identifiers import ein_problem, make_org_id
-from orgs.models import Filing, Officer, Organization
+from orgs.models import Filing, ImportSource, Officer, Organization
 
 from . import irs990_fields as fields
 from .base import records_import
@@ -939,6 +939,9 @@ def irs990_import(
     report.registry = records_import(
         records=records,
         source_path=", ".join(str(p) for p in paths),
+        source=ImportSource.IRS_990,
+        # One run over many returns: its checksum is that of the returns' checksums.
+        sha256=hashlib.sha256(" ".join(sorted(contents)).encode()).hexdigest(),
         dry_run=dry_run,
         progress=progress,
     )

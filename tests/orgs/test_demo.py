@@ -79,7 +79,8 @@ def test_another_seed_generates_other_rows():
 
 
 def test_generated_tables_cover_every_column_of_their_model():
-    automatic = {"id", "created_at", "updated_at"}
+    # The generated registry is not imported from a file: it has no import run.
+    automatic = {"id", "created_at", "updated_at", "last_import_id"}
     tables = generated(300)
     for model in (
         Organization,
