@@ -10,7 +10,7 @@ from orgs.exchange import registry_import
 from orgs.importers.ccni import ccni_import
 from orgs.models import ImportRun, Organization
 
-from .test_exchange import FIXTURE, organization, write
+from .test_exchange import FIXTURE, import_file, organization, write
 from .test_import_ccni import SAMPLE as CCNI_SAMPLE
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +112,13 @@ def test_the_profile_and_the_api_show_the_source(client, api_client):
     assert detail["provenance"]["file_name"] == "registry.jsonl"
     assert detail["provenance"]["sha256"] == sha256(FIXTURE)
     assert detail["provenance"]["source"] == "registry_file"
+
+
+def test_the_command_summary_names_the_run_and_its_outcome():
+    first = import_file(FIXTURE)
+    second = import_file(FIXTURE)
+
+    runs = list(ImportRun.objects.order_by("id"))
+    assert f"recorded as import run {runs[0].pk} (Changes applied)" in first
+    assert f"recorded as import run {runs[1].pk} (Nothing changed)" in second
+    assert sha256(FIXTURE) in second

@@ -99,6 +99,16 @@ class Command(ImportRegistryCommand):
             + _("organizations created from org-ids: %(count)d")
             % {"count": len(conversion.organizations_created)}
         )
+        if report.import_run is not None and not dry_run:
+            self.stdout.write(
+                "  "
+                + _("recorded as import run %(id)d (%(outcome)s), SHA-256 %(sha256)s")
+                % {
+                    "id": report.import_run.pk,
+                    "outcome": report.import_run.get_outcome_display(),
+                    "sha256": report.import_run.sha256,
+                }
+            )
         if conversion.rounded_amounts:
             self.stdout.write(
                 self.style.WARNING(

@@ -99,6 +99,17 @@ class Command(BaseCommand):
             )
             for label, tally in rows
         )
+        run = report.import_run
+        if run is not None and not report.dry_run:
+            table.append(
+                "  "
+                + _("recorded as import run %(id)d (%(outcome)s), SHA-256 %(sha256)s")
+                % {
+                    "id": run.pk,
+                    "outcome": run.get_outcome_display(),
+                    "sha256": run.sha256,
+                }
+            )
         style = self.style.WARNING if report.dry_run else self.style.SUCCESS
         return "\n".join([style(heading), *table])
 
