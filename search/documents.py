@@ -322,15 +322,15 @@ def organization_lists(in_chunk: Q) -> dict[int, set[str]]:
     """The public lists each organization is on now, for the organizations in
     ``in_chunk`` (a filter on ``organization_id``); absent when on none.
 
-    The one place list membership is read. The credit module keeps no lists yet
-    (``credit.ListEntry`` is a later step; its scores take memberships as an input and
-    record none), so the source is the registry's own record of the regulator's
-    decisions: ``list_entry`` and ``list_exit`` events, replayed in date order. Which
-    list an event concerns is read from its detail and reference (the register states
-    it: "列入活动异常名录", "严重违法失信名单"); an event that names no known list is
-    left out rather than guessed. When ``credit.ListEntry`` exists, this reads it
-    instead and nothing else changes.
+    The one place list membership is read for search. Two sources: the lists kept by
+    the portal (``credit.ListEntry``, what regulators confirm here and what scoring
+    caps grades by) and the decisions an imported register states as ``list_entry``
+    / ``list_exit`` events, replayed in date order. Which list an event concerns is
+    read from its detail and reference ("列入活动异常名录", "严重违法失信名单"); an
+    event that names no known list is left out rather than guessed.
     """
+    from credit.models import ListEntry
+
     events = (
         RegulatoryEvent.objects.filter(
             in_chunk, kind__in=[EventKind.LIST_ENTRY, EventKind.LIST_EXIT]
@@ -348,4 +348,10 @@ def organization_lists(in_chunk: Q) -> dict[int, set[str]]:
             lists.add(slug)
         else:
             lists.discard(slug)
+    for org_id, listing in (
+        ListEntry.objects.listed()
+        .filter(in_chunk, organization__isnull=False)
+        .values_list("organization_id", "list")
+    ):
+        memberships.setdefault(org_id, set()).add(listing)
     return {org_id: lists for org_id, lists in memberships.items() if lists}

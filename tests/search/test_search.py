@@ -414,3 +414,26 @@ def test_cursor_walks_every_sort_to_the_end_without_repeats(
         if not cursor:
             break
     assert len(seen) == len(set(seen)) == 8
+
+
+def test_a_confirmed_list_entry_reaches_the_index(search_backend, registry):
+    """Lists the portal keeps (credit.ListEntry, confirmed by a regulator) are
+    searchable like those an imported register states."""
+    from credit import review
+    from credit.models import Flag
+    from portal.models import User
+    from search.services import search_sync
+
+    rebuilt(search_backend)
+    flag = Flag.objects.create(
+        organization=registry["feeding"],
+        kind="serious_dishonest",
+        risk=0.8,
+        source="test",
+        raised_on=dt.date(2026, 1, 1),
+    )
+    staff = User.objects.create_user(username="root", is_superuser=True)
+    review.flag_confirm(flag=flag, user=staff, note="fine of CNY 80,000")
+    search_sync(backend=search_backend)
+    search_backend.refresh()
+    assert names(lists=("serious-dishonest",)) == ["Feeding America"]
