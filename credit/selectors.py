@@ -106,6 +106,13 @@ def credit_summary(report: CreditReport, *, language: str) -> dict:
     }
 
 
+def list_labels(lists: list[dict]) -> list[dict]:
+    """List entries with their list's name, for pages (the API keeps the slug)."""
+    from .lists import PublicList
+
+    return [{**entry, "label": PublicList(entry["list"]).label} for entry in lists]
+
+
 # The regulator's review queue and the public lists.
 
 FLAG_SORTS = {"risk": ("-risk", "id"), "raised": ("-raised_on", "id"),

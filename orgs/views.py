@@ -40,6 +40,7 @@ def organization_profile_view(request, org_id: str):
         credit_selectors.organization_credit_report(organization=organization),
         language=translation.get_language(),
     )
+    credit["lists"] = credit_selectors.list_labels(credit["lists"])
     return render(
         request,
         "orgs/organization_profile.html",

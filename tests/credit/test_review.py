@@ -215,3 +215,11 @@ def test_unknown_list_and_bad_dates(client):
     assert client.get("/api/v1/lists/nope").status_code == 404
     response = client.get("/api/v1/lists/abnormal?since=yesterday")
     assert response.status_code == 400 and "since" in response.json()
+
+
+def test_the_profile_shows_the_list_entry_at_a_glance(cast, client):
+    review.flag_confirm(
+        flag=_flag(cast.org_a), user=cast.regulator_a, note="no reports 2024-2025"
+    )
+    page = client.get(cast.org_a.get_absolute_url()).content.decode()
+    assert "On the Abnormal-activity list" in page and "no reports 2024-2025" in page
