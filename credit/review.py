@@ -289,7 +289,7 @@ def appeal_submit(*, entry: ListEntry, user, grounds: str) -> Appeal:
 def appeal_decide(*, appeal: Appeal, user, uphold: bool, note: str) -> Appeal:
     """A regulator decides an appeal: upheld removes the entry, rejected keeps it."""
     appeal = (
-        Appeal.objects.select_for_update()
+        Appeal.objects.select_for_update(of=("self",))
         .select_related("list_entry__organization")
         .get(pk=appeal.pk)
     )
