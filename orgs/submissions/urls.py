@@ -8,6 +8,12 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("orgs/<str:org_id>/filings/new/", views.filing_new, name="filing-new"),
     path("orgs/<str:org_id>/tokens/", views.token_create, name="token-create"),
+    path(
+        "orgs/<str:org_id>/template.<str:kind>",
+        views.template_download,
+        name="template-download",
+    ),
+    path("orgs/<str:org_id>/upload/", views.template_upload, name="template-upload"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
     path("filings/<int:pk>/", views.filing_detail, name="filing"),
     path("filings/<int:pk>/edit/", views.filing_edit, name="filing-edit"),

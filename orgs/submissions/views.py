@@ -1,5 +1,5 @@
 """The organization's side of filing: dashboard, the multi-step form, attachments,
-submission and API tokens. Every view finds its objects through orgs.access, so
+the template upload, submission and API tokens. Every view finds its objects through orgs.access, so
 what a user may not reach answers 404."""
 
 from __future__ import annotations
@@ -8,10 +8,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from wagtail.documents import get_document_model
 from wagtail.models import Collection, CollectionViewRestriction
@@ -19,7 +21,20 @@ from wagtail.models import Collection, CollectionViewRestriction
 from ..access import filings_visible_to, organizations_filed_by, user_may_submit
 from ..models import Filing, FilingToken, Organization
 from . import selectors, services
-from .forms import STEP_NAMES, STEPS, AttachmentForm, FilingStepForm
+from .forms import (
+    STEP_NAMES,
+    STEPS,
+    AttachmentForm,
+    FilingStepForm,
+    TemplateUploadForm,
+)
+from .upload import (
+    UploadRejected,
+    filing_template_csv,
+    filing_template_xlsx,
+    filing_upload_apply,
+    filing_upload_read,
+)
 from .validation import SUBMITTED_KEYS, attachment_problems, validate_filing
 
 ATTACHMENT_COLLECTION = "Filing attachments (private until accepted)"
@@ -32,7 +47,7 @@ def dashboard(request):
         request,
         "orgs/submissions/dashboard.html",
         {"rows": selectors.account_dashboard(user=request.user, today=today),
-         "today": today},
+         "today": today, "upload_form": TemplateUploadForm()},
     )  # fmt: skip
 
 
@@ -120,8 +135,9 @@ def _filing_form(request, organization: Organization, filing: Filing | None):
             target = request.POST.get("go") or ""
             if target in STEP_NAMES:
                 return redirect(f"{_edit_url(filing)}?step={target}")
+            # The last step, attachments, is a file upload on the filing's page.
             messages.success(request, _("Draft saved."))
-            return redirect("account:filing", pk=filing.pk)
+            return redirect(f"{reverse('account:filing', args=[filing.pk])}#attachment")
         if not blocking:
             form.add_error(
                 None, _("Enter the fiscal year and currency to save a draft.")
@@ -149,8 +165,6 @@ def _as_draft(checked):
 
 
 def _edit_url(filing: Filing) -> str:
-    from django.urls import reverse
-
     return reverse("account:filing-edit", args=[filing.pk])
 
 
@@ -285,3 +299,73 @@ def token_revoke(request, pk: int):
         raise Http404 from None
     messages.success(request, _("Token revoked."))
     return redirect("account:dashboard")
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@login_required
+def template_download(request, org_id: str, kind: str):
+    """The empty template, named after the organization so a preparer who files for
+    several can tell the downloads apart."""
+    organization = get_object_or_404(
+        organizations_filed_by(user=request.user), org_id=org_id
+    )
+    if kind == "csv":
+        content, content_type = filing_template_csv(), "text/csv; charset=utf-8"
+    elif kind == "xlsx":
+        content, content_type = filing_template_xlsx(), XLSX_TYPE
+    else:
+        raise Http404
+    response = HttpResponse(content, content_type=content_type)
+    filename = f"filings-{_safe_filename(organization.org_id)}.{kind}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _safe_filename(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)
+
+
+@login_required
+@require_POST
+def template_upload(request, org_id: str):
+    """Read the whole file, and save its rows as drafts only when every row is
+    valid; otherwise show every problem by row and cell and save nothing."""
+    organization = get_object_or_404(
+        organizations_filed_by(user=request.user), org_id=org_id
+    )
+    form = TemplateUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose a CSV or XLSX file to upload."))
+        return redirect("account:dashboard")
+    result = filing_upload_read(
+        form.cleaned_data["template"],
+        organization=organization,
+        today=timezone.localdate(),
+    )
+    if result.ok:
+        try:
+            drafts = filing_upload_apply(
+                result, organization=organization, user=request.user
+            )
+        except UploadRejected as rejected:
+            result.problems = rejected.problems
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d draft filing saved for %(name)s.",
+                    "%(count)d draft filings saved for %(name)s.",
+                    len(drafts),
+                )
+                % {"count": len(drafts), "name": organization.name},
+            )
+            return redirect("account:dashboard")
+    return render(
+        request,
+        "orgs/submissions/upload_result.html",
+        {"organization": organization, "result": result,
+         "upload_form": TemplateUploadForm()},
+        status=400,
+    )  # fmt: skip

@@ -69,6 +69,18 @@ MATRIX = {
     "token": ("post",
               lambda c, f: reverse("account:token-create", args=[c.org_a.org_id]),
               (LOGIN, 404, 200, 404, 404, 404, 404)),
+    "csv template": ("get",
+                     lambda c, f: reverse("account:template-download",
+                                          args=[c.org_a.org_id, "csv"]),
+                     (LOGIN, 200, 200, 404, 404, 404, 404)),
+    "xlsx template": ("get",
+                      lambda c, f: reverse("account:template-download",
+                                           args=[c.org_a.org_id, "xlsx"]),
+                      (LOGIN, 200, 200, 404, 404, 404, 404)),
+    "template upload": ("post",  # no file: members are sent back with a message
+                        lambda c, f: reverse("account:template-upload",
+                                             args=[c.org_a.org_id]),
+                        (LOGIN, 302, 302, 404, 404, 404, 404)),
     "api state": ("get", lambda c, f: f"/api/v1/filings/{f.pk}",
                   (404, 200, 200, 404, 200, 404, 200)),
 }  # fmt: skip
