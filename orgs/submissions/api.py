@@ -15,7 +15,7 @@ import json
 from django.shortcuts import get_object_or_404
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import authentication, exceptions, status
+from rest_framework import authentication, exceptions, status, throttling
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -116,8 +116,24 @@ def filing_state(filing: Filing, request) -> dict:
     }
 
 
+class FilingTokenThrottle(throttling.SimpleRateThrottle):
+    """Per token, not per address: an organization's software may share an address
+    with many others (an accountant's office)."""
+
+    scope = "filing"
+
+    def get_cache_key(self, request, view):
+        if isinstance(request.auth, FilingToken):
+            return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
+        return self.cache_format % {
+            "scope": self.scope,
+            "ident": self.get_ident(request),
+        }
+
+
 class FilingCreateAPI(APIView):
     authentication_classes = [FilingTokenAuthentication]
+    throttle_classes = [FilingTokenThrottle]
 
     @extend_schema(
         parameters=[
