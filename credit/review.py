@@ -405,3 +405,62 @@ def _after_list_change(organization_id: int) -> None:
         organization_rescore(organization=Organization.objects.get(pk=organization_id))
 
     transaction.on_commit(rescore)
+
+
+# Learned signals only prioritise review: a zombie probability at or above this, or
+# any anomaly a detector reports, becomes a suspected flag for the regulator. They
+# never change a grade and are never public unless a regulator confirms the flag.
+ZOMBIE_SIGNAL_THRESHOLD = 0.5
+
+
+def flags_raise_from_signals(
+    *, today: dt.date | None = None, zombie_threshold: float = ZOMBIE_SIGNAL_THRESHOLD
+) -> int:
+    """Suspected ``zombie`` and ``anomaly`` flags from the latest learned signals, with
+    their contributing factors in words as evidence; returns how many were new.
+    Organizations with an open flag of the kind are left as they are."""
+    from django.db.models import Q
+
+    from .models import RiskKind, RiskSignal
+
+    today = today or timezone.localdate()
+    signals = RiskSignal.objects.filter(
+        Q(kind=RiskKind.ZOMBIE, score__gte=zombie_threshold) | Q(kind=RiskKind.ANOMALY)
+    ).values_list("organization_id", "kind", "detector", "score", "model_version",
+                  "factors")  # fmt: skip
+    best: dict[tuple[int, str], tuple] = {}
+    for org_id, kind, detector, score, version, factors in signals.iterator(
+        chunk_size=5000
+    ):
+        flag_kind = FlagKind.ZOMBIE if kind == RiskKind.ZOMBIE else FlagKind.ANOMALY
+        key = (org_id, flag_kind)
+        if key not in best or score > best[key][0]:
+            best[key] = (score, detector, version, factors)
+    if not best:
+        return 0
+    open_flags = set(
+        Flag.objects.filter(
+            status__in=OPEN_FLAG_STATUSES,
+            organization_id__in={org for org, _kind in best},
+        ).values_list("organization_id", "kind")
+    )
+    new = [
+        Flag(
+            organization_id=org_id,
+            kind=kind,
+            risk=min(max(float(score), 0.0), 1.0),
+            evidence=[
+                {
+                    "code": f"model:{detector}",
+                    "fiscal_year": None,
+                    "evidence": {"factors": factors},
+                }
+            ],
+            source=f"model {version} ({detector})"[:100],
+            raised_on=today,
+        )  # fmt: skip
+        for (org_id, kind), (score, detector, version, factors) in best.items()
+        if (org_id, kind) not in open_flags
+    ]
+    Flag.objects.bulk_create(new, batch_size=5000)
+    return len(new)

@@ -223,3 +223,24 @@ def test_the_profile_shows_the_list_entry_at_a_glance(cast, client):
     )
     page = client.get(cast.org_a.get_absolute_url()).content.decode()
     assert "On the Abnormal-activity list" in page and "no reports 2024-2025" in page
+
+
+def test_learned_signals_raise_flags_for_review_only(cast, client):
+    from credit.models import RiskKind, RiskSignal
+
+    model = None  # a signal's stored model is optional; the flag names the version
+    RiskSignal.objects.create(
+        organization=cast.org_a, kind=RiskKind.ZOMBIE, detector="zombie",
+        score=0.8, model=model, model_version="test", as_of=AS_OF,
+        factors=["no annual report for 2025"],
+    )  # fmt: skip
+    RiskSignal.objects.create(
+        organization=cast.org_b, kind=RiskKind.ZOMBIE, detector="zombie",
+        score=0.2, model=model, model_version="test", as_of=AS_OF,
+    )  # fmt: skip
+    assert review.flags_raise_from_signals(today=AS_OF) == 1
+    flag = Flag.objects.get()
+    assert flag.organization == cast.org_a and flag.kind == FlagKind.ZOMBIE
+    assert flag.risk == pytest.approx(0.8) and flag.source.startswith("model test")
+    assert review.flags_raise_from_signals(today=AS_OF) == 0
+    assert client.get(f"/api/v1/orgs/{cast.org_a.org_id}/credit").json()["lists"] == []

@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from credit import engine
+from credit import engine, review
 from credit.management.commands.score_orgs import as_of_date
 from credit.ml import services
 from credit.ml.zombie import ZombieParameters
@@ -77,10 +77,15 @@ class Command(BaseCommand):
             )
         except services.TrainingError as error:
             raise CommandError(str(error)) from None
+        raised = 0 if dry_run else review.flags_raise_from_signals(today=as_of)
         if options["json"]:
             self.stdout.write(json.dumps(report.zombie, indent=2))
         elif verbosity > 0:
             self.stdout.write(self.summary(report))
+            self.stdout.write(
+                _("Raised %(count)s new flags from learned signals for review.")
+                % {"count": f"{raised:,}"}
+            )
 
     def summary(self, report: services.TrainingReport) -> str:
         z = report.zombie
