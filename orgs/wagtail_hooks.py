@@ -3,6 +3,7 @@ review filings here through the workflow."""
 
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.panels import FieldPanel
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
@@ -70,6 +71,21 @@ class FilingViewSet(SnippetViewSet):
     ]
     list_filter = ["review_state", "form", "fiscal_year"]
     search_backend_name = None
+    # The admin is where filings are reviewed, not written: an organization changes
+    # its filing through the portal (returned → fixed → resubmitted) and importers
+    # write published registers. Every field shows read-only here.
+    panels = [
+        FieldPanel(name, read_only=True)
+        for name in (
+            "organization", "fiscal_year", "version", "superseded", "review_state",
+            "form", "period_start", "period_end", "due_on", "submitted_on", "currency",
+            "income_donations", "income_government_grants", "income_services",
+            "income_investment", "income_other", "expenses_programs",
+            "expenses_management", "expenses_fundraising", "expenses_other",
+            "total_assets", "total_liabilities", "net_assets", "employees",
+            "volunteers", "audit_opinion", "attachment", "source",
+        )
+    ]  # fmt: skip
 
     def get_queryset(self, request):
         # Regulators list only their jurisdiction's filings; superusers all.

@@ -149,3 +149,14 @@ def test_admin_lists_only_the_regulators_jurisdiction(client, world):
     page = client.get(url).content.decode()
     assert str(cast.org_a) not in page and str(cast.org_b) not in page
     assert client.get(edit_a).status_code != 200
+
+
+def test_the_admin_editor_shows_a_filing_read_only(client, world):
+    cast, draft = world
+    services.filing_submit(filing=draft, user=cast.approver_a)
+    _as(client, cast, "regulator_a")
+    page = client.get(
+        reverse("wagtailsnippets_orgs_filing:edit", args=[draft.pk])
+    ).content.decode()
+    assert "1300000" in page.replace(",", "")  # the figures are shown
+    assert 'name="net_assets"' not in page and 'name="review_state"' not in page
