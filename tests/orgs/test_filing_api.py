@@ -168,3 +168,18 @@ def test_another_organizations_token_cannot_read_the_filing(client, cast, token)
     )
     assert response.status_code == 404
     assert client.get(f"/api/v1/filings/{created['id']}").status_code == 404
+
+
+def test_filings_are_throttled_per_token_not_per_address(
+    client, cast, token, monkeypatch
+):
+    from orgs.submissions.api import FilingTokenThrottle
+
+    monkeypatch.setattr(FilingTokenThrottle, "THROTTLE_RATES", {"filing": "2/minute"})
+    _other, token_b = services.filing_token_create(
+        organization=cast.org_b, user=cast.approver_b, name="b"
+    )
+    statuses = [_post(client, token, BODY, key=f"k{i}").status_code for i in range(3)]
+    assert statuses[2] == 429  # the third call of one token within the minute
+    # Another organization's software behind the same address is not held back.
+    assert _post(client, token_b, BODY, key="b1").status_code in (201, 400)
