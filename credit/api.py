@@ -21,6 +21,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from orgs.access import may_use_review_pages
+
 from . import selectors
 from .lists import PublicList
 from .models import Flag, Grade, ListEntry
@@ -154,9 +156,7 @@ class RegulatorFlagsAPI(generics.ListAPIView):
 
     def get_queryset(self):
         user = self.request.user
-        if not user.is_authenticated or not (
-            user.is_superuser or hasattr(user, "regulator")
-        ):
+        if not may_use_review_pages(user):
             raise NotFound()
         filters = {
             key: self.request.query_params.get(key, "")

@@ -20,7 +20,6 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +27,7 @@ from wagtail.log_actions import log
 
 from orgs.access import user_may_review
 from orgs.models import Membership, Organization
+from orgs.notifications import members_notify
 
 from .lists import FLAG_OF_REASON, LIST_OF_FLAG, LIST_RULES, FlagKind, PublicList
 from .models import (
@@ -115,14 +115,20 @@ def flags_raise(*, today: dt.date | None = None, batch_size: int = 5000) -> int:
     return len(new)
 
 
-def _decide(flag: Flag, *, user, status: str, note: str) -> Flag:
-    if not note.strip():
-        raise ReviewError(_("say why: a decision needs a note"))
+def _locked_for_review(flag: Flag, *, user) -> Flag:
+    """The flag's row, locked for a decision by a regulator of its jurisdiction."""
     flag = (
         Flag.objects.select_for_update().select_related("organization").get(pk=flag.pk)
     )
     if not user_may_review(user=user, organization=flag.organization):
         raise PermissionDenied
+    return flag
+
+
+def _decide(flag: Flag, *, user, status: str, note: str) -> Flag:
+    if not note.strip():
+        raise ReviewError(_("say why: a decision needs a note"))
+    flag = _locked_for_review(flag, user=user)
     if flag.status not in OPEN_FLAG_STATUSES:
         raise ReviewError(
             _("this flag was already decided (%(status)s)")
@@ -174,11 +180,7 @@ def flag_request_info(*, flag: Flag, user, note: str) -> Flag:
     note = note.strip()
     if not note:
         raise ReviewError(_("say what information is needed"))
-    flag = (
-        Flag.objects.select_for_update().select_related("organization").get(pk=flag.pk)
-    )
-    if not user_may_review(user=user, organization=flag.organization):
-        raise PermissionDenied
+    flag = _locked_for_review(flag, user=user)
     if flag.status != FlagStatus.SUSPECTED:
         raise ReviewError(_("information can be requested only on a suspected flag"))
     flag.status = FlagStatus.INFO_REQUESTED
@@ -383,28 +385,16 @@ def list_memberships(
 
 
 def _notify(organization_id: int, subject: str, body: str) -> None:
-    recipients = list(
-        Membership.objects.filter(organization_id=organization_id)
-        .exclude(user__email="")
-        .values_list("user__email", flat=True)
-    )
-    if recipients:
-        transaction.on_commit(
-            lambda: send_mail(subject, body, None, recipients, fail_silently=False)
-        )
+    members_notify(organization_id=organization_id, subject=subject, body=body)
 
 
 def _after_list_change(organization_id: int) -> None:
     from search.services import outbox_record
 
+    from .services import organization_rescore_on_commit
+
     outbox_record(organization_ids=[organization_id])
-
-    def rescore():
-        from .services import organization_rescore
-
-        organization_rescore(organization=Organization.objects.get(pk=organization_id))
-
-    transaction.on_commit(rescore)
+    organization_rescore_on_commit(organization_id=organization_id)
 
 
 # Learned signals only prioritise review: a zombie probability at or above this, or

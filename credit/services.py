@@ -59,3 +59,14 @@ def organization_rescore(
 
     lists = list_memberships(on=as_of, organization_ids=[organization.pk])
     return engine.score_organization(organization, as_of=as_of, lists=lists)
+
+
+def organization_rescore_on_commit(*, organization_id: int) -> None:
+    """Rescore an organization once the transaction that changed it commits (an
+    accepted filing, a list entry): the grade follows the committed data."""
+    from django.db import transaction
+
+    def rescore() -> None:
+        organization_rescore(organization=Organization.objects.get(pk=organization_id))
+
+    transaction.on_commit(rescore)

@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from orgs.access import organizations_reviewable_by
+from orgs.access import may_use_review_pages, organizations_reviewable_by
 from orgs.models import Membership, OrgType
 from orgs.submissions.upload import neutralise_cell
 
@@ -35,10 +35,7 @@ def regulator_required(view):
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        user = request.user
-        if not user.is_authenticated or not (
-            user.is_superuser or hasattr(user, "regulator")
-        ):
+        if not may_use_review_pages(request.user):
             raise Http404
         return view(request, *args, **kwargs)
 

@@ -37,6 +37,16 @@ def jurisdiction_filter(regulator: Regulator) -> Q:
     return q
 
 
+def is_regulator(user) -> bool:
+    """An active signed-in user with a regulator post (superusers are not asked)."""
+    return user.is_active and _regulator(user) is not None
+
+
+def may_use_review_pages(user) -> bool:
+    """Regulators and superusers reach the review pages; everyone else gets 404."""
+    return user.is_authenticated and (user.is_superuser or is_regulator(user))
+
+
 def _regulator(user) -> Regulator | None:
     if not user.is_authenticated:
         return None

@@ -9,7 +9,7 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from .access import filings_reviewable_by, user_may_review
+from .access import filings_reviewable_by, is_regulator, user_may_review
 from .models import Filing, Organization, RegulatoryEvent, UnregisteredName
 
 
@@ -23,7 +23,7 @@ class FilingPermissionPolicy(ModelPermissionPolicy):
     def user_has_permission(self, user, action):
         if action == "delete":
             return False
-        if action in self.REGULATOR_ACTIONS and _is_regulator(user):
+        if action in self.REGULATOR_ACTIONS and is_regulator(user):
             return True
         return super().user_has_permission(user, action)
 
@@ -31,20 +31,11 @@ class FilingPermissionPolicy(ModelPermissionPolicy):
         return any(self.user_has_permission(user, action) for action in actions)
 
     def user_has_permission_for_instance(self, user, action, instance):
-        if _is_regulator(user) and not user.is_superuser:
+        if is_regulator(user) and not user.is_superuser:
             return self.user_has_permission(user, action) and user_may_review(
                 user=user, organization=instance.organization
             )
         return self.user_has_permission(user, action)
-
-
-def _is_regulator(user) -> bool:
-    return user.is_active and hasattr(user, "regulator")
-
-    def user_has_any_permission(self, user, actions):
-        return super().user_has_any_permission(
-            user, [a for a in actions if a != "delete"]
-        )
 
 
 class OrganizationViewSet(SnippetViewSet):

@@ -18,12 +18,14 @@ from django.utils.translation import gettext_lazy as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from orgs.access import is_regulator
+
 EXEMPT_PREFIXES = ("/account/2fa/", "/account/logout/", "/static/", "/i18n/")
 
 
 def needs_second_factor(user) -> bool:
     return user.is_authenticated and (
-        user.is_staff or user.is_superuser or hasattr(user, "regulator")
+        user.is_staff or user.is_superuser or is_regulator(user)
     )
 
 
@@ -38,8 +40,8 @@ class RequireTwoFactorMiddleware:
         user = request.user
         if (
             settings.TWO_FACTOR_REQUIRED
-            and needs_second_factor(user)
             and not user.is_verified()
+            and needs_second_factor(user)
             and not request.path.startswith(EXEMPT_PREFIXES)
         ):
             return redirect(f"/account/2fa/?next={request.get_full_path()}")

@@ -15,7 +15,6 @@ import secrets
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.dispatch import receiver
@@ -37,11 +36,11 @@ from ..models import (
     ApiSubmission,
     Filing,
     FilingToken,
-    Membership,
     Organization,
     RegulatorReviewTask,
     ReviewState,
 )
+from ..notifications import members_notify
 from .validation import Checked
 
 logger = logging.getLogger(__name__)
@@ -178,21 +177,8 @@ def filing_review_start(*, filing: Filing, user) -> None:
     log(instance=filing, action="sunshine.filing.review_start", user=user)
 
 
-def _members_emails(organization_id: int) -> list[str]:
-    return list(
-        Membership.objects.filter(organization_id=organization_id)
-        .exclude(user__email="")
-        .values_list("user__email", flat=True)
-    )
-
-
 def _notify(filing: Filing, subject: str, body: str) -> None:
-    recipients = _members_emails(filing.organization_id)
-    if not recipients:
-        return
-    transaction.on_commit(
-        lambda: send_mail(subject, body, None, recipients, fail_silently=False)
-    )
+    members_notify(organization_id=filing.organization_id, subject=subject, body=body)
 
 
 @receiver(published, sender=Filing)
@@ -210,13 +196,9 @@ def _filing_published(sender, instance: Filing, **kwargs) -> None:
         live=True,
     ).update(superseded=True)
     outbox_record(organization_ids=[instance.organization_id])
-    transaction.on_commit(lambda: _rescore(instance.organization_id))
+    from credit.services import organization_rescore_on_commit
 
-
-def _rescore(organization_id: int) -> None:
-    from credit.services import organization_rescore
-
-    organization_rescore(organization=Organization.objects.get(pk=organization_id))
+    organization_rescore_on_commit(organization_id=instance.organization_id)
 
 
 @receiver(workflow_approved, sender=WorkflowState)
