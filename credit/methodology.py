@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-METHODOLOGY_VERSION = "2025.1"
+METHODOLOGY_VERSION = "2025.2"
 
 
 @dataclass(frozen=True)
@@ -125,6 +125,14 @@ IRS_AUTO_REVOCATION_YEARS = Figure(
     3,
     "consecutive years without a return: exemption revoked automatically",
     "IRC 6033(j)",
+)
+US_AUTOMATIC_EXTENSION_MONTHS = Figure(
+    6,
+    "months added to a Form 990's due date before it counts as late or missing: "
+    "the automatic extension, granted to every return because the public record "
+    "does not show whether Form 8868 was filed",
+    "Treas. Reg. 1.6081-9 (automatic six-month extension on Form 8868)",
+    guess=True,
 )
 MIN_ASSESSED_YEARS = Figure(
     1,

@@ -18,17 +18,37 @@ from .base import US_IRS, Hits, Text, amounts, due_date_rule, ids, rule, shares
 from .facts import FactsFrame
 
 
-@due_date_rule(US_IRS)
-def return_due(fiscal_year: int, period_end: dt.date | None = None) -> dt.date:
+def return_statutory_due(
+    fiscal_year: int, period_end: dt.date | None = None
+) -> dt.date:
     """Form 990 is due on the 15th day of the 5th month after the fiscal year ends.
 
-    Treas. Reg. 1.6033-2(e); 15 May of the next year for a calendar fiscal year. The
-    automatic six-month extension (Form 8868) is not assumed: a filing's own
-    ``due_on`` records it.
+    Treas. Reg. 1.6033-2(e); 15 May of the next year for a calendar fiscal year.
     """
     end = period_end or dt.date(fiscal_year, 12, 31)
-    month = end.month + 5
-    return dt.date(end.year + (month - 1) // 12, (month - 1) % 12 + 1, 15)
+    return _months_later(dt.date(end.year, end.month, 15), 5)
+
+
+@due_date_rule(US_IRS)
+def return_due(fiscal_year: int, period_end: dt.date | None = None) -> dt.date:
+    """The last day a return is on time: the statutory due date plus the automatic
+    extension (``methodology.US_AUTOMATIC_EXTENSION_MONTHS``, six months).
+
+    Any filer gets the extension by filing Form 8868 (Treas. Reg. 1.6081-9), and most
+    large filers do; the public e-file record does not say whether one was asked for.
+    Judging against the statutory date would call most real returns late, so every
+    return is given the extension; a filing's own ``due_on`` still wins.
+    """
+    return _months_later(
+        return_statutory_due(fiscal_year, period_end),
+        int(m.US_AUTOMATIC_EXTENSION_MONTHS.value),
+    )
+
+
+def _months_later(day: dt.date, months: int) -> dt.date:
+    """``day`` moved ``months`` ahead; always the 15th here, so no month is short."""
+    month = day.month + months
+    return dt.date(day.year + (month - 1) // 12, (month - 1) % 12 + 1, day.day)
 
 
 @rule(

@@ -22,7 +22,7 @@ from credit.rules.names import (
     name_core,
     screen_names,
 )
-from credit.rules.us_irs import return_due
+from credit.rules.us_irs import return_due, return_statutory_due
 from credit.scoring import (
     ABNORMAL_LIST,
     AUTOMATIC_REVOCATION,
@@ -169,9 +169,13 @@ def test_a_clean_organization_has_no_reasons_and_full_marks(org):
 
 def test_due_dates_per_registry():
     assert annual_report_due(2024) == D(2025, 5, 31)
-    assert return_due(2024) == D(2025, 5, 15)
-    assert return_due(2024, D(2024, 6, 30)) == D(2024, 11, 15)
-    assert return_due(2024, D(2024, 9, 30)) == D(2025, 2, 15)
+    assert return_statutory_due(2024) == D(2025, 5, 15)
+    assert return_statutory_due(2024, D(2024, 6, 30)) == D(2024, 11, 15)
+    assert return_statutory_due(2024, D(2024, 9, 30)) == D(2025, 2, 15)
+    # On time until the end of the automatic six-month extension (Form 8868).
+    assert return_due(2024) == D(2025, 11, 15)
+    assert return_due(2024, D(2024, 6, 30)) == D(2025, 5, 15)
+    assert return_due(2024, D(2024, 9, 30)) == D(2025, 8, 15)
 
 
 # --- FILING_LATE ---------------------------------------------------------------------
@@ -200,19 +204,22 @@ def test_filing_late_around_the_31_may_deadline(changes, late):
 def test_a_us_return_without_due_date_is_due_from_its_period_end():
     june_year = [
         filing(y, submitted_on=D(y + 1, 11, 1), period_end=D(y + 1, 6, 30))
-        for y in range(2016, 2024)
+        for y in range(2016, 2023)
     ]
-    late = filing(2024, submitted_on=D(2025, 5, 16))  # calendar year: due 15 May
+    # Calendar year 2023: due 15 May 2024, on time until 15 November with the
+    # automatic extension.
+    late = filing(2023, submitted_on=D(2024, 11, 16))
     org = replace(US_CHARITY, filings=[*june_year, late])
     found = reasons(org, "FILING_LATE")
     assert [(r.fiscal_year, r.evidence["due_on"]) for r in found] == [
-        (2024, "2025-05-15")
+        (2023, "2024-11-15")
     ]
+    # The year ending June 2023: due 15 November 2023, extended to 15 May 2024.
     org = replace(
         org,
-        filings=[*june_year[:-1], replace(june_year[-1], submitted_on=D(2024, 11, 16))],
+        filings=[*june_year[:-1], replace(june_year[-1], submitted_on=D(2024, 5, 16))],
     )
-    assert [r.evidence["due_on"] for r in reasons(org, "FILING_LATE")] == ["2024-11-15"]
+    assert [r.evidence["due_on"] for r in reasons(org, "FILING_LATE")] == ["2024-05-15"]
 
 
 def test_an_amendment_filed_late_does_not_make_the_report_late():
@@ -861,7 +868,8 @@ def test_name_screen_finds_what_a_full_comparison_finds():
 
 @pytest.mark.parametrize(
     ("last_filed", "fires", "not_rated"),
-    [(2023, False, False), (2022, True, False), (2021, True, True)],
+    # As of June 2025 the 2024 return is not due yet (November, with the extension).
+    [(2022, False, False), (2021, True, False), (2020, True, True)],
     ids=["one-missing", "two-missing", "three-missing"],
 )
 def test_irs_revocation_risk_two_versus_three_missing_years(
@@ -879,7 +887,7 @@ def test_irs_revocation_risk_two_versus_three_missing_years(
 
 
 def test_china_rules_do_not_run_on_us_organizations():
-    org = replace(US_CHARITY, filings=years(last=2022, submitted_on=None))
+    org = replace(US_CHARITY, filings=years(last=2021, submitted_on=None))
     codes = {r.code for r in result(org).reasons}
     assert codes == {"FILING_MISSING", "IRS_REVOCATION_RISK"}
 

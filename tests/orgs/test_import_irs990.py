@@ -741,7 +741,8 @@ def test_real_returns_are_scored_with_the_us_rules():
     score = Score.objects.get(organization__org_id="US-EIN-464201046", is_current=True)
     # Mountain House High School Athletic Booster Club, 990-EZ for TY2013 (July
     # 2013 - June 2014), e-filed 2016-08-16 and its only return. As of 2016-12-31:
-    # - FILING_LATE 2013 (-10): due 15 Nov 2014, five months after the period.
+    # - FILING_LATE 2013 (-10): due 15 Nov 2014, five months after the period,
+    #   and on time until 15 May 2015 with the automatic extension.
     # - FILING_MISSING 2014 and 2015 (-15 each): no return, both due dates past.
     # - IRS_REVOCATION_RISK 2015 (-30): the last two years missing in a row.
     # - PROGRAM_RATIO_LOW 2013 (-15): program expenses 0 of total 3,310.
