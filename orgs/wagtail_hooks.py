@@ -10,7 +10,13 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from .access import filings_reviewable_by, is_regulator, user_may_review
-from .models import Filing, Organization, RegulatoryEvent, UnregisteredName
+from .models import (
+    Filing,
+    ImportRun,
+    Organization,
+    RegulatoryEvent,
+    UnregisteredName,
+)
 
 
 class FilingPermissionPolicy(ModelPermissionPolicy):
@@ -35,6 +41,20 @@ class FilingPermissionPolicy(ModelPermissionPolicy):
             return self.user_has_permission(user, action) and user_may_review(
                 user=user, organization=instance.organization
             )
+        return self.user_has_permission(user, action)
+
+
+class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
+    """A record written only by a command: staff may look, nobody may add, change
+    or delete it here (not even a superuser)."""
+
+    def user_has_permission(self, user, action):
+        return action == "view" and super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return "view" in actions and self.user_has_permission(user, "view")
+
+    def user_has_permission_for_instance(self, user, action, instance):
         return self.user_has_permission(user, action)
 
 
@@ -97,9 +117,29 @@ class UnregisteredNameViewSet(SnippetViewSet):
     list_filter = ["source"]
 
 
+class ImportRunViewSet(SnippetViewSet):
+    """Which files were imported, when, with what checksum and what they changed:
+    the provenance every imported record points at (``orgs/provenance.py``)."""
+
+    model = ImportRun
+    icon = "download"
+    list_display = ["file_name", "source", "started_at", "outcome", "sha256"]
+    list_filter = ["source", "outcome"]
+    search_fields = ["file_name", "sha256"]
+    search_backend_name = None
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        "source", "file_name", "sha256", "started_at", "finished_at", "outcome",
+        "counts",
+    ]  # fmt: skip
+    menu_order = 210
+
+
 register_permission_policy(Filing, FilingPermissionPolicy(Filing))
+register_permission_policy(ImportRun, ReadOnlyPermissionPolicy(ImportRun))
 
 for viewset in (
+    ImportRunViewSet,
     OrganizationViewSet,
     FilingViewSet,
     RegulatoryEventViewSet,

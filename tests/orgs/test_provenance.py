@@ -122,3 +122,44 @@ def test_the_command_summary_names_the_run_and_its_outcome():
     assert f"recorded as import run {runs[0].pk} (Changes applied)" in first
     assert f"recorded as import run {runs[1].pk} (Nothing changed)" in second
     assert sha256(FIXTURE) in second
+
+
+def test_staff_see_import_runs_in_the_admin_but_nobody_can_change_them(
+    client, django_user_model
+):
+    registry_import(path=FIXTURE)
+    run = ImportRun.objects.get()
+    admin = django_user_model.objects.create_superuser("boss", "b@example.org", "pw")
+    client.force_login(admin)
+
+    listing = client.get("/admin/snippets/orgs/importrun/")
+    assert listing.status_code == 200
+    assert "registry.jsonl" in listing.content.decode()
+    inspect = client.get(f"/admin/snippets/orgs/importrun/inspect/{run.pk}/")
+    assert inspect.status_code == 200
+    assert run.sha256 in inspect.content.decode()
+
+    # Written only by the import commands: no add, edit or delete, even for a
+    # superuser.
+    for url in (
+        "/admin/snippets/orgs/importrun/add/",
+        f"/admin/snippets/orgs/importrun/edit/{run.pk}/",
+        f"/admin/snippets/orgs/importrun/delete/{run.pk}/",
+    ):
+        assert client.get(url).status_code in (302, 403), url
+    assert client.post(
+        f"/admin/snippets/orgs/importrun/delete/{run.pk}/"
+    ).status_code in (
+        302,
+        403,
+    )
+    assert ImportRun.objects.filter(pk=run.pk).exists()
+
+
+def test_a_user_without_admin_access_cannot_see_import_runs(client, django_user_model):
+    registry_import(path=FIXTURE)
+    user = django_user_model.objects.create_user("someone", "s@example.org", "pw")
+    client.force_login(user)
+    response = client.get("/admin/snippets/orgs/importrun/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
