@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, InlinePanel
 from wagtail.fields import RichTextField
-from wagtail.models import Page
+from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 
@@ -56,6 +57,10 @@ class NewsIndexPage(Page):
 
 
 class NewsPage(Page):
+    """A notice: an announcement, guidance, or the publication of list entries. A
+    notice can name organizations (``organization_links``); each named one links to
+    its profile, and its profile lists the notices that name it."""
+
     date = models.DateField(_("date"))
     summary = models.CharField(_("summary"), max_length=500, blank=True)
     body = RichTextField(_("body"), blank=True)
@@ -70,6 +75,42 @@ class NewsPage(Page):
         FieldPanel("date"),
         FieldPanel("summary"),
         FieldPanel("body"),
+        InlinePanel(
+            "organization_links", heading=_("Organizations named in this notice")
+        ),
     ]
     parent_page_types = ["cms.NewsIndexPage"]
     subpage_types: list[str] = []
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["organization_links"] = self.organization_links.select_related(
+            "organization"
+        )
+        return context
+
+
+class NoticeOrganization(Orderable):
+    """One organization a notice names, with what the notice says about it."""
+
+    page = ParentalKey(
+        NewsPage, on_delete=models.CASCADE, related_name="organization_links"
+    )
+    organization = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.CASCADE,
+        related_name="notice_links",
+        verbose_name=_("organization"),
+    )
+    note = models.CharField(
+        _("note"),
+        max_length=255,
+        blank=True,
+        help_text=_("What the notice says about it, e.g. the list it enters."),
+    )
+
+    panels = [FieldPanel("organization"), FieldPanel("note")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("organization named")
+        verbose_name_plural = _("organizations named")
