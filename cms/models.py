@@ -17,7 +17,7 @@ class HomePage(Page):
     intro = RichTextField(_("introduction"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
-    subpage_types = ["cms.StandardPage", "cms.NewsIndexPage"]
+    subpage_types = ["cms.StandardPage", "cms.NewsIndexPage", "cms.MethodologyPage"]
     parent_page_types = ["wagtailcore.Page"]
     max_count = 1
 
@@ -39,6 +39,35 @@ class StandardPage(Page):
     search_fields = [*Page.search_fields, index.SearchField("body")]
     content_panels = [*Page.content_panels, FieldPanel("body")]
     subpage_types = ["cms.StandardPage"]
+
+
+class MethodologyPage(Page):
+    """How grades are made: the editors' explanation, then the rules, points and
+    figures as the scoring code has them, so the published page cannot drift from
+    what is computed (``credit.methodology_page``)."""
+
+    intro = RichTextField(_("introduction"), blank=True)
+    body = RichTextField(_("after the tables"), blank=True)
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("intro"),
+        index.SearchField("body"),
+    ]
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types: list[str] = []
+    max_count = 1
+
+    def get_context(self, request, *args, **kwargs):
+        from django.utils import translation
+
+        from credit.methodology_page import methodology_for_page
+
+        context = super().get_context(request, *args, **kwargs)
+        context["methodology"] = methodology_for_page(
+            language=translation.get_language()
+        )
+        return context
 
 
 class NewsIndexPage(Page):

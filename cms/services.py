@@ -7,11 +7,18 @@ import datetime as dt
 from django.db import transaction
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from wagtail.models import Page
 
 from credit.lists import LIST_RULES, PublicList
 from credit.models import ListEntry
 
-from .models import NewsIndexPage, NewsPage, NoticeOrganization
+from .models import (
+    HomePage,
+    MethodologyPage,
+    NewsIndexPage,
+    NewsPage,
+    NoticeOrganization,
+)
 
 
 class NoticeError(Exception):
@@ -98,3 +105,44 @@ def notice_draft_for_list_entries(
     section.add_child(instance=notice)
     notice.save_revision(user=user, log_action=True)
     return notice
+
+
+def site_pages_ensure() -> list[Page]:
+    """The portal's standing pages under the home page, created when missing: the
+    notices section (``/notices/``) and the methodology (``/methodology/``).
+    Existing pages are left as editors made them. Returns the pages created."""
+    home = HomePage.objects.first()
+    if home is None:
+        raise NoticeError(_("There is no home page: run the migrations first."))
+    created: list[Page] = []
+    if not NewsIndexPage.objects.exists():
+        created.append(
+            home.add_child(
+                instance=NewsIndexPage(
+                    title=_("Notices"),
+                    slug="notices",
+                    intro=format_html(
+                        "<p>{}</p>",
+                        _("Announcements of the registering authorities: list "
+                          "decisions, guidance, news."),
+                    ),
+                )
+            )
+        )  # fmt: skip
+    if not MethodologyPage.objects.exists():
+        created.append(
+            home.add_child(
+                instance=MethodologyPage(
+                    title=_("How grades are made"),
+                    slug="methodology",
+                    intro=format_html(
+                        "<p>{}</p>",
+                        _("Each grade is computed from the organization's filings "
+                          "and regulatory events by the rules below. Every reason "
+                          "on a profile names its rule, its evidence and its legal "
+                          "source."),
+                    ),
+                )
+            )
+        )  # fmt: skip
+    return created

@@ -220,3 +220,45 @@ def methodology_markdown() -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def methodology_for_page(*, language: str) -> dict:
+    """What the CMS methodology page shows beside the editors' text, in ``language``:
+    the version, the grades, each rule (title, registries, points, source, advice,
+    what it cites) and every figure with whether it is a guess. The same tables as
+    ``methodology_markdown``, as data for a template."""
+    return {
+        "version": m.METHODOLOGY_VERSION,
+        "full_score": m.FULL_SCORE,
+        "grades": [*m.GRADE_CUTOFFS, ("D", 0)],
+        "grade_cutoffs_are_guesses": m.GRADE_CUTOFFS_ARE_GUESSES,
+        "deductions_are_guesses": m.DEDUCTIONS_ARE_GUESSES,
+        "serious_cap": _number(m.SERIOUS_LIST_SCORE_CAP.value),
+        "abnormal_cap": _number(m.ABNORMAL_LIST_SCORE_CAP.value),
+        "rules": [
+            {
+                "code": code,
+                "title": rule.title.get(language),
+                "registries": rule.registries,
+                "points": m.DEDUCTIONS[code].points,
+                "cap": m.DEDUCTIONS[code].cap,
+                "sources": [
+                    (registry, source.get(language))
+                    for registry, source in rule.sources.items()
+                ],
+                "advice": rule.advice.get(language),
+                "evidence": rule.evidence,
+            }
+            for code, rule in RULES.items()
+        ],
+        "figures": [
+            {
+                "name": name,
+                "value": _number(figure.value),
+                "meaning": figure.meaning,
+                "source": figure.source,
+                "guess": figure.guess,
+            }
+            for name, figure in m.all_figures()
+        ],
+    }
