@@ -46,6 +46,8 @@ from .rules.base import CN_MCA
 from .rules.facts import (
     EVENT_COLUMNS,
     FILING_COLUMNS,
+    GOVERNANCE_ANSWERS,
+    GOVERNANCE_COUNTS,
     ORG_COLUMNS,
     FactsFrame,
     build_frame,
@@ -95,6 +97,7 @@ FILING_VALUES = (
     _amount("total_liabilities"),
     _amount("net_assets"),
     "audit_opinion",
+    *(f"governance__{name}" for name in (*GOVERNANCE_COUNTS, *GOVERNANCE_ANSWERS)),
 )
 EVENT_VALUES = ("organization_id", "id", "date", "kind", _amount("amount"), "reference")
 

@@ -63,6 +63,9 @@ DEDUCTIONS: dict[str, Deduction] = {
     "NAME_IMPERSONATION": Deduction(0),
     "IRS_REVOCATION_RISK": Deduction(30),
     "PROGRAM_RATIO_LOW": Deduction(15, cap=30),
+    "BOARD_WEAK": Deduction(10),
+    "POLICY_MISSING": Deduction(3, cap=9),
+    "ASSET_DIVERSION": Deduction(7, cap=14),
 }
 DEDUCTIONS_ARE_GUESSES = True
 
@@ -228,6 +231,24 @@ PROGRAM_RATIO_MIN = Figure(
     1 / 3,
     "US: programme expenses / total expenses (Form 990 Part IX line 25 B / A)",
     "Charity Navigator legacy rating: under 33.3% scores zero",
+)
+
+US_AUDIT_REVENUE_MIN = Figure(
+    1_000_000,
+    "US: total revenue (USD) above which audited financial statements are expected "
+    "(Form 990 Part XII line 2)",
+    "Charity Navigator Encompass rating (audit expected above $1m)",
+)
+BOARD_MIN_VOTING_MEMBERS = Figure(
+    3,
+    "US: fewest voting members of the governing body (Form 990 Part VI line 1a)",
+    "Charity Navigator Encompass rating",
+)
+BOARD_MIN_INDEPENDENT_SHARE = Figure(
+    0.5,
+    "US: independent voting members must be more than this share of the voting "
+    "members (Form 990 Part VI line 1b / 1a)",
+    "Charity Navigator Encompass rating (a majority independent)",
 )
 
 # --- names ---------------------------------------------------------------------------

@@ -25,6 +25,9 @@ RULE_ORDER = (
     "NAME_IMPERSONATION",
     "IRS_REVOCATION_RISK",
     "PROGRAM_RATIO_LOW",
+    "BOARD_WEAK",
+    "POLICY_MISSING",
+    "ASSET_DIVERSION",
 )
 if set(RULE_ORDER) != set(RULES):
     raise ImportError(

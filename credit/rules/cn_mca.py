@@ -28,7 +28,6 @@ from .base import (
     FINE,
     FOUNDATION,
     MAIL_RETURNED,
-    NO_AUDIT,
     REVOKED,
     SOCIAL_GROUP,
     SOCIAL_SERVICE_AGENCY,
@@ -517,53 +516,6 @@ def management_cost_over_cap(frame: FactsFrame) -> Hits:
             "total_expenses": amounts(total[rows, at]),
             "share": shares(management[rows, at] / total[rows, at]),
             "cap": shares(cap[rows, at]),
-        },
-    )
-
-
-@rule(
-    "AUDIT_MISSING",
-    title=Text("年度财务报告未经审计", "Annual accounts not audited"),
-    registries=(CN_MCA,),
-    sources={
-        CN_MCA: Text(
-            "《基金会管理条例》第三十六条（年度工作报告应包括注册会计师审计报告）；"
-            "《慈善法》第七十八条（具有公开募捐资格的慈善组织的财务会计报告须经审计）",
-            "Regulations on Foundations Art. 36 (the annual report includes an "
-            "auditor's report); Charity Law Art. 78 (public-fundraising charities' "
-            "accounts must be audited)",
-        )
-    },
-    evidence="the filing and the audit opinion it records (none or blank)",
-    advice=Text(
-        "委托会计师事务所审计年度财务会计报告，并随年度报告报送审计报告。",
-        "Have the annual accounts audited by an accounting firm and file the "
-        "auditor's report with the annual report.",
-    ),
-)
-def audit_missing(frame: FactsFrame) -> Hits:
-    """A report with no audit opinion from an organization that must be audited.
-
-    Foundations (Regulations on Foundations Art. 36) and charities with public
-    fundraising (Charity Law Art. 78). A qualified, adverse or disclaimed opinion is
-    an audit and does not fire this rule; an empty opinion does.
-    """
-    required = (frame.org_type == FOUNDATION) | (
-        frame.charity & frame.public_fundraising
-    )
-    absent = (
-        frame.filed
-        & frame.window[None, :]
-        & required[:, None]
-        & np.isin(frame.audit_opinion, NO_AUDIT)
-    )
-    rows, cols = np.nonzero(absent)
-    return Hits(
-        org=rows,
-        fiscal_year=frame.years[cols],
-        evidence={
-            "filing_id": ids(frame.filing_pk[rows, cols]),
-            "audit_opinion": frame.audit_opinion[rows, cols].tolist(),
         },
     )
 

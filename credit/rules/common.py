@@ -1,4 +1,5 @@
-"""Rules every registry with annual reports shares: deadlines, missing years, balance.
+"""Rules every registry with annual reports shares: deadlines, missing years, balance,
+audit.
 
 The laws differ, the checks do not: a report is late after its due date, missing once
 its due date has passed, and a balance sheet must balance. Each rule cites the law of
@@ -11,7 +12,18 @@ from __future__ import annotations
 import numpy as np
 
 from .. import methodology as m
-from .base import CN_MCA, US_IRS, Hits, Text, amounts, ids, iso_dates, rule
+from .base import (
+    CN_MCA,
+    FOUNDATION,
+    NO_AUDIT,
+    US_IRS,
+    Hits,
+    Text,
+    amounts,
+    ids,
+    iso_dates,
+    rule,
+)
 from .facts import FactsFrame
 
 ANNUAL_REPORT_SOURCE_CN = Text(
@@ -153,5 +165,74 @@ def accounts_inconsistent(frame: FactsFrame) -> Hits:
             "total_liabilities": amounts(liabilities[rows, cols]),
             "net_assets": amounts(net[rows, cols]),
             "difference": amounts(gap[rows, cols]),
+        },
+    )
+
+
+@rule(
+    "AUDIT_MISSING",
+    title=Text("年度财务报告未经审计", "Annual accounts not audited"),
+    registries=(CN_MCA, US_IRS),
+    sources={
+        CN_MCA: Text(
+            "《基金会管理条例》第三十六条（年度工作报告应包括注册会计师审计报告）；"
+            "《慈善法》第七十八条（具有公开募捐资格的慈善组织的财务会计报告须经审计）",
+            "Regulations on Foundations Art. 36 (the annual report includes an "
+            "auditor's report); Charity Law Art. 78 (public-fundraising charities' "
+            "accounts must be audited)",
+        ),
+        US_IRS: Text(
+            "Charity Navigator评级方法（年收入超过100万美元应有经审计的财务报表）；"
+            "990表第十二部分第2行",
+            "Charity Navigator Encompass rating (audited financial statements "
+            "expected above $1m revenue); Form 990 Part XII line 2",
+        ),
+    },
+    evidence="the filing; its audit opinion (China) or its answer to Form 990 Part "
+    "XII line 2 and its total revenue (US)",
+    advice=Text(
+        "委托会计师事务所审计年度财务会计报告，并随年度报告报送审计报告。",
+        "Have the annual accounts audited by an accounting firm and file the "
+        "auditor's report with the annual report.",
+    ),
+)
+def audit_missing(frame: FactsFrame) -> Hits:
+    """Accounts that had to be audited and were not.
+
+    China: a report with no audit opinion from a foundation (Regulations on
+    Foundations Art. 36) or a charity with public fundraising (Charity Law Art. 78).
+    A qualified, adverse or disclaimed opinion is an audit and does not fire this
+    rule; an empty opinion does. United States: a Form 990 answering "no" to
+    audited financial statements (Part XII line 2) with total revenue above
+    ``US_AUDIT_REVENUE_MIN``; forms without the question (990-EZ, 990-PF) are not
+    judged.
+    """
+    cn = (frame.registry == CN_MCA) & (
+        (frame.org_type == FOUNDATION) | (frame.charity & frame.public_fundraising)
+    )
+    audited = frame.governance["financial_statements_audited"]
+    with np.errstate(invalid="ignore"):
+        us = (
+            (frame.registry == US_IRS)[:, None]
+            & (audited == 0)
+            & (frame.total_income > m.US_AUDIT_REVENUE_MIN.value)
+        )
+    absent = (
+        frame.filed
+        & frame.window[None, :]
+        & ((cn[:, None] & np.isin(frame.audit_opinion, NO_AUDIT)) | us)
+    )
+    rows, cols = np.nonzero(absent)
+    answer = audited[rows, cols]
+    return Hits(
+        org=rows,
+        fiscal_year=frame.years[cols],
+        evidence={
+            "filing_id": ids(frame.filing_pk[rows, cols]),
+            "audit_opinion": frame.audit_opinion[rows, cols].tolist(),
+            "financial_statements_audited": [
+                None if a < 0 else bool(a) for a in answer.tolist()
+            ],
+            "total_income": amounts(frame.total_income[rows, cols]),
         },
     )

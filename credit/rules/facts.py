@@ -64,6 +64,14 @@ class FilingFacts:
     total_liabilities: Amount = None
     net_assets: Amount = None
     audit_opinion: str = ""
+    # Form 990 Part VI and XII answers (None: the form has no such question).
+    voting_members: int | None = None
+    independent_voting_members: int | None = None
+    conflict_of_interest_policy: bool | None = None
+    whistleblower_policy: bool | None = None
+    document_retention_policy: bool | None = None
+    financial_statements_audited: bool | None = None
+    material_diversion: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +102,18 @@ class OrgFacts:
     events: Sequence[EventFacts] = ()
 
 
+# Governance answers as filed (``Filing.governance``): counts of board members, and
+# yes/no answers held in the frame as 1 / 0, or -1 where the form did not ask.
+GOVERNANCE_COUNTS = ("voting_members", "independent_voting_members")
+GOVERNANCE_ANSWERS = (
+    "conflict_of_interest_policy",
+    "whistleblower_policy",
+    "document_retention_policy",
+    "financial_statements_audited",
+    "material_diversion",
+)
+NOT_ASKED = -1
+
 # Column names of the three inputs of build_frame, in the engine's query order.
 ORG_COLUMNS = (
     "id",
@@ -122,6 +142,8 @@ FILING_COLUMNS = (
     "total_liabilities",
     "net_assets",
     "audit_opinion",
+    *GOVERNANCE_COUNTS,
+    *GOVERNANCE_ANSWERS,
 )
 EVENT_COLUMNS = ("organization_id", "id", "date", "kind", "amount", "reference")
 AMOUNT_COLUMNS = (
@@ -148,7 +170,8 @@ class FactsFrame:
     ``status_changed_on``.
 
     Per organization and fiscal year (N, Y), for ``years``: ``filed``, ``filing_pk``,
-    ``due_on``, ``submitted_on``, the amounts, ``audit_opinion``, and the derived
+    ``due_on``, ``submitted_on``, the amounts, ``audit_opinion``, ``governance``
+    (by name: counts as floats, NaN where not filed; answers 1 / 0 / -1), and the derived
     ``expected``, ``past_due`` and ``missing``. ``window`` (Y,) marks the years rules
     judge; the earlier columns only feed prior-year comparisons.
 
@@ -183,6 +206,7 @@ class FactsFrame:
     total_liabilities: np.ndarray
     net_assets: np.ndarray
     audit_opinion: np.ndarray
+    governance: dict[str, np.ndarray]
     expected: np.ndarray
     past_due: np.ndarray
     missing: np.ndarray
@@ -276,6 +300,13 @@ def _ints(values: Sequence) -> np.ndarray:
     return np.array(values, dtype=np.int64).reshape(-1)
 
 
+def _answers(values: Sequence) -> np.ndarray:
+    """Yes/no answers as 1 / 0, and -1 where there is none."""
+    return np.array(
+        [NOT_ASKED if v is None else int(bool(v)) for v in values], dtype=np.int8
+    ).reshape(-1)
+
+
 def _text(values: Sequence) -> np.ndarray:
     return np.array([v or "" for v in values], dtype=str).reshape(-1)
 
@@ -323,6 +354,8 @@ def build_frame(
         "submitted_on": _dates,
         "audit_opinion": _text,
         **dict.fromkeys(AMOUNT_COLUMNS, _floats),
+        **dict.fromkeys(GOVERNANCE_COUNTS, _floats),
+        **dict.fromkeys(GOVERNANCE_ANSWERS, _answers),
     }
     f = {
         name: typed[name](filings[name])
@@ -384,6 +417,13 @@ def build_frame(
         amounts[name] = matrix
     audit_opinion = np.full((n, y), "", dtype="<U16")
     audit_opinion[cell_row, cell_col] = f["audit_opinion"][in_span]
+    governance = {}
+    for name in GOVERNANCE_COUNTS:
+        governance[name] = np.full((n, y), np.nan)
+        governance[name][cell_row, cell_col] = f[name][in_span]
+    for name in GOVERNANCE_ANSWERS:
+        governance[name] = np.full((n, y), NOT_ASKED, dtype=np.int8)
+        governance[name][cell_row, cell_col] = f[name][in_span]
 
     # Which reports are expected: every year after registration, past its due date.
     registered_on = _dates(orgs["registered_on"])
@@ -424,6 +464,7 @@ def build_frame(
         due_on=due_on,
         submitted_on=submitted_on,
         audit_opinion=audit_opinion,
+        governance=governance,
         expected=expected,
         past_due=past_due,
         missing=missing,

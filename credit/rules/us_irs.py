@@ -142,3 +142,136 @@ def program_ratio_low(frame: FactsFrame) -> Hits:
             "minimum_share": shares(np.full(len(rows), m.PROGRAM_RATIO_MIN.value)),
         },
     )
+
+
+# --- governance (Form 990 Part VI) ---------------------------------------------------
+
+GOVERNANCE_SOURCE = Text(
+    "Charity Navigator评级方法（问责与透明度）；990表第六部分",
+    "Charity Navigator Encompass rating (accountability and transparency); Form 990 "
+    "Part VI",
+)
+POLICIES = (
+    "conflict_of_interest_policy",
+    "whistleblower_policy",
+    "document_retention_policy",
+)
+
+
+def _latest_answered(frame: FactsFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per organization, the latest return in the window that answers ``name``:
+    the rows that have one and its column. Governance describes how an organization
+    is run now, so only the latest answer counts."""
+    values = frame.governance[name]
+    answered = frame.filed & frame.window[None, :]
+    answered &= ~np.isnan(values) if values.dtype.kind == "f" else values >= 0
+    has = answered.any(axis=1)
+    last = answered.shape[1] - 1 - np.argmax(answered[:, ::-1], axis=1)
+    return np.nonzero(has)[0], last[has]
+
+
+@rule(
+    "BOARD_WEAK",
+    title=Text("理事会规模过小或独立成员未过半", "Board too small or not independent"),
+    registries=(US_IRS,),
+    sources={US_IRS: GOVERNANCE_SOURCE},
+    evidence="the latest return in the window: voting and independent voting members",
+    advice=Text(
+        "治理机构至少应有3名有表决权的成员，其中独立成员应超过半数。",
+        "Have at least three voting members on the governing body, a majority of "
+        "them independent.",
+    ),
+)
+def board_weak(frame: FactsFrame) -> Hits:
+    """Fewer than ``BOARD_MIN_VOTING_MEMBERS`` voting members, or independent members
+    not more than ``BOARD_MIN_INDEPENDENT_SHARE`` of them (Form 990 Part VI lines 1a
+    and 1b), on the latest return that answers."""
+    rows, cols = _latest_answered(frame, "voting_members")
+    voting = frame.governance["voting_members"][rows, cols]
+    independent = frame.governance["independent_voting_members"][rows, cols]
+    with np.errstate(invalid="ignore"):
+        weak = (voting < m.BOARD_MIN_VOTING_MEMBERS.value) | ~(
+            independent > m.BOARD_MIN_INDEPENDENT_SHARE.value * voting
+        )
+    rows, cols = rows[weak], cols[weak]
+    return Hits(
+        org=rows,
+        fiscal_year=frame.years[cols],
+        evidence={
+            "filing_id": ids(frame.filing_pk[rows, cols]),
+            "voting_members": [
+                None if v != v else int(v) for v in voting[weak].tolist()
+            ],
+            "independent_voting_members": [
+                None if v != v else int(v) for v in independent[weak].tolist()
+            ],
+        },
+    )
+
+
+@rule(
+    "POLICY_MISSING",
+    title=Text("缺少治理制度", "Governance policy missing"),
+    registries=(US_IRS,),
+    sources={US_IRS: GOVERNANCE_SOURCE},
+    evidence="the latest return in the window and the policy it answers no to "
+    "(conflict of interest, whistleblower, document retention: lines 12a, 13, 14)",
+    advice=Text(
+        "制定并执行利益冲突、举报人保护和文件保存制度，并在990表第六部分如实申报。",
+        "Adopt and follow conflict-of-interest, whistleblower and document-retention "
+        "policies, and report them in Form 990 Part VI.",
+    ),
+)
+def policy_missing(frame: FactsFrame) -> Hits:
+    """One reason per policy the latest return answers "no" to: conflict of
+    interest (Part VI line 12a), whistleblower (13), document retention (14)."""
+    org, year, filing, policy = [], [], [], []
+    for name in POLICIES:
+        rows, cols = _latest_answered(frame, name)
+        no = frame.governance[name][rows, cols] == 0
+        rows, cols = rows[no], cols[no]
+        org.append(rows)
+        year.append(frame.years[cols])
+        filing += ids(frame.filing_pk[rows, cols])
+        policy += [name] * len(rows)
+    return Hits(
+        org=np.concatenate(org),
+        fiscal_year=np.concatenate(year),
+        evidence={"filing_id": filing, "policy": policy},
+        order=np.concatenate(
+            [np.full(len(rows), i, dtype=np.int64) for i, rows in enumerate(org)]
+        ),
+    )
+
+
+@rule(
+    "ASSET_DIVERSION",
+    title=Text("申报存在重大资产挪用", "Material diversion of assets reported"),
+    registries=(US_IRS,),
+    sources={
+        US_IRS: Text(
+            "990表第六部分第5行；Charity Navigator旧版评级方法（扣7分）",
+            "Form 990 Part VI line 5; Charity Navigator legacy rating (-7 points)",
+        )
+    },
+    evidence="the return that reports the diversion",
+    advice=Text(
+        "说明挪用的情况、追回的资产和已采取的防范措施（990表附表O）。",
+        "Explain the diversion, what was recovered and the controls put in place "
+        "(Form 990 Schedule O).",
+    ),
+)
+def asset_diversion(frame: FactsFrame) -> Hits:
+    """A return in the window answers "yes" to a significant diversion of assets
+    (Form 990 Part VI line 5): one reason per such return."""
+    diverted = (
+        frame.filed
+        & frame.window[None, :]
+        & (frame.governance["material_diversion"] == 1)
+    )
+    rows, cols = np.nonzero(diverted)
+    return Hits(
+        org=rows,
+        fiscal_year=frame.years[cols],
+        evidence={"filing_id": ids(frame.filing_pk[rows, cols])},
+    )

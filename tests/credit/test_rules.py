@@ -119,7 +119,7 @@ def test_the_rule_table_has_exactly_the_codes_other_issues_rely_on():
         "UNREACHABLE", "PENALTY_MINOR", "PENALTY_MAJOR", "SPENDING_BELOW_MINIMUM",
         "MANAGEMENT_COST_OVER_CAP", "ACCOUNTS_INCONSISTENT", "AUDIT_MISSING",
         "OPERATING_AFTER_REVOCATION", "NAME_IMPERSONATION", "IRS_REVOCATION_RISK",
-        "PROGRAM_RATIO_LOW",
+        "PROGRAM_RATIO_LOW", "BOARD_WEAK", "POLICY_MISSING", "ASSET_DIVERSION",
     }  # fmt: skip
 
 
@@ -1016,3 +1016,133 @@ def test_bounded_edit_distance_agrees_with_the_full_one():
         for limit in range(4):
             assert edit_distance(a, b, limit) == min(full, limit + 1)
     assert edit_distance("kitten", "sitting") == 3
+
+
+# --- US governance: BOARD_WEAK / POLICY_MISSING / ASSET_DIVERSION / AUDIT_MISSING ----
+
+SOUND_BOARD = {
+    "voting_members": 9,
+    "independent_voting_members": 7,
+    "conflict_of_interest_policy": True,
+    "whistleblower_policy": True,
+    "document_retention_policy": True,
+    "financial_statements_audited": True,
+    "material_diversion": False,
+}
+
+
+def us_returns(latest: dict | None = None, earlier: dict | None = None) -> OrgFacts:
+    """A US charity filing every year; its last return in the window answers
+    ``latest`` and the earlier ones ``earlier`` (both over a sound board)."""
+    filings = [
+        filing(y, submitted_on=None, due_on=None, **{**SOUND_BOARD, **(earlier or {})})
+        for y in range(2016, 2023)
+    ]
+    filings.append(
+        filing(
+            2023, submitted_on=None, due_on=None, **{**SOUND_BOARD, **(latest or {})}
+        )
+    )
+    return replace(US_CHARITY, filings=filings)
+
+
+def test_a_sound_us_board_with_every_policy_has_no_governance_reason():
+    codes = {r.code for r in result(us_returns()).reasons}
+    assert not codes & {
+        "BOARD_WEAK",
+        "POLICY_MISSING",
+        "ASSET_DIVERSION",
+        "AUDIT_MISSING",
+    }
+
+
+@pytest.mark.parametrize(
+    ("voting", "independent", "fires"),
+    [
+        (3, 2, False),  # three members, two thirds independent
+        (2, 2, True),  # too few members
+        (4, 2, True),  # half is not a majority
+        (5, 3, False),
+        (5, None, True),  # independence not answered: not shown to be independent
+    ],
+)
+def test_board_weak_checks_size_and_independent_majority(voting, independent, fires):
+    org = us_returns(
+        latest={"voting_members": voting, "independent_voting_members": independent}
+    )
+    found = reasons(org, "BOARD_WEAK")
+    assert len(found) == int(fires)
+    if fires:
+        assert found[0].fiscal_year == 2023
+        assert found[0].evidence["voting_members"] == voting
+        assert found[0].evidence["independent_voting_members"] == independent
+
+
+def test_governance_counts_only_the_latest_answer():
+    # A weak board in earlier years that is sound now: no reason.
+    org = us_returns(earlier={"voting_members": 1, "independent_voting_members": 0})
+    assert reasons(org, "BOARD_WEAK") == []
+    # Forms without Part VI (990-EZ, 990-PF) after a 990: the 990's answer counts.
+    org = us_returns(earlier={"voting_members": 2})
+    ez = replace(
+        org.filings[-1],
+        voting_members=None,
+        independent_voting_members=None,
+        conflict_of_interest_policy=None,
+    )
+    org = replace(org, filings=[*org.filings[:-1], ez])
+    assert [r.fiscal_year for r in reasons(org, "BOARD_WEAK")] == [2022]
+
+
+def test_policy_missing_gives_one_reason_per_policy_answered_no():
+    org = us_returns(
+        latest={"whistleblower_policy": False, "document_retention_policy": False},
+        earlier={"conflict_of_interest_policy": False},
+    )
+    found = reasons(org, "POLICY_MISSING")
+    assert sorted(r.evidence["policy"] for r in found) == [
+        "document_retention_policy",
+        "whistleblower_policy",
+    ]
+    assert {r.fiscal_year for r in found} == {2023}
+    assert sum(r.points for r in found) == 6
+
+
+def test_policy_points_are_capped():
+    none = dict.fromkeys(
+        (
+            "conflict_of_interest_policy",
+            "whistleblower_policy",
+            "document_retention_policy",
+        ),
+        False,
+    )
+    found = reasons(us_returns(latest=none), "POLICY_MISSING")
+    assert len(found) == 3
+    assert sum(r.points for r in found) == m.DEDUCTIONS["POLICY_MISSING"].cap
+
+
+def test_asset_diversion_fires_per_return_that_reports_it():
+    org = us_returns(latest={"material_diversion": True})
+    found = reasons(org, "ASSET_DIVERSION")
+    assert [(r.fiscal_year, r.points) for r in found] == [(2023, 7)]
+
+
+@pytest.mark.parametrize(
+    ("income", "audited", "fires"),
+    [
+        (Decimal("1000001"), False, True),
+        (Decimal("1000000"), False, False),  # at the threshold: not expected
+        (Decimal("5000000"), True, False),
+        (Decimal("5000000"), None, False),  # 990-EZ / 990-PF: not asked
+    ],
+)
+def test_us_audit_is_expected_above_one_million_revenue(income, audited, fires):
+    org = us_returns(
+        latest={"total_income": income, "financial_statements_audited": audited}
+    )
+    found = reasons(org, "AUDIT_MISSING")
+    assert len(found) == int(fires)
+    if fires:
+        assert found[0].evidence["financial_statements_audited"] is False
+        assert found[0].evidence["total_income"] == "1000001.00"

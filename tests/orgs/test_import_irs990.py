@@ -760,6 +760,30 @@ def test_real_returns_are_scored_with_the_us_rules():
 
 
 @needs_samples
+def test_governance_answers_of_a_real_return_become_reasons():
+    # Downey Symphonic Society, Form 990 for 2015: 18 voting members of whom 4
+    # independent, and "no" to all three policies of Part VI lines 12a, 13 and 14.
+    import_paths(SAMPLES / "files" / "201612459349300241_public.xml")
+
+    call_command("score_orgs", "--as-of", "2017-12-31", stdout=io.StringIO())
+
+    score = Score.objects.get(organization__org_id="US-EIN-952058103", is_current=True)
+    governance = score.reasons.filter(
+        code__in=["BOARD_WEAK", "POLICY_MISSING", "ASSET_DIVERSION"]
+    )
+    assert sorted(
+        (r.code, r.fiscal_year, r.evidence.get("policy")) for r in governance
+    ) == [
+        ("BOARD_WEAK", 2015, None),
+        ("POLICY_MISSING", 2015, "conflict_of_interest_policy"),
+        ("POLICY_MISSING", 2015, "document_retention_policy"),
+        ("POLICY_MISSING", 2015, "whistleblower_policy"),
+    ]
+    board = governance.get(code="BOARD_WEAK").evidence
+    assert (board["voting_members"], board["independent_voting_members"]) == (18, 4)
+
+
+@needs_samples
 def test_the_benchmark_command_parses_every_sample_and_writes_nothing():
     out = io.StringIO()
     call_command(
