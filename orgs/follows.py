@@ -9,11 +9,13 @@ opened or ended), unique per (follow, kind, subject). So:
   run again, a signal fired twice) is refused by the unique constraint: each
   follower hears of each event once;
 * only followed organizations cost anything: the hooks make one query on ``Follow``
-  for the organizations an event touched (one per chunk in a bulk score run, and only
-  for organizations whose grade letter changed), never one per organization;
+  for the organizations an event touched (one per chunk in a bulk score run, only
+  for organizations whose grade letter changed; one per chunk of a registry import,
+  only for organizations with new filings), never one per organization;
 * sending is separate from recording. A single event (a regulator's decision, one
   organization rescored) sends its notices right after the commit
-  (``transaction.on_commit``); a bulk score run only records them and the daily
+  (``transaction.on_commit``); a bulk score run or an import only records them and
+  the daily
   ``notify_followers`` command sends them, so scoring a million organizations never
   waits on a mail server. The command also sends whatever an earlier attempt could
   not (mail server down), and records the overdue notices, which no event triggers:
@@ -63,7 +65,7 @@ class FollowEvent:
 
     organization_id: int
     kind: str
-    subject: str  # what it is about, unique per kind: "filing:42"
+    subject: str  # what it is about, unique per kind: "filing:2024:v1"
     details: dict = field(default_factory=dict)
 
 
@@ -174,15 +176,29 @@ def _record(notices: list[FollowNotice]) -> int:
 
 def filing_followers_notify(*, filing: Filing) -> int:
     """An accepted filing: its organization's followers are told it filed."""
+    return filings_followers_notify(
+        filings=[(filing.organization_id, filing.fiscal_year, filing.version)],
+        send_now=True,
+    )
+
+
+def filings_followers_notify(
+    *, filings: Iterable[tuple[int, int, int]], send_now: bool
+) -> int:
+    """Published filings, as (organization id, fiscal year, version): accepted
+    through the portal or imported. Keyed by year and version, so a filing accepted
+    and later imported again is announced once."""
     return followers_notify(
         events=[
             FollowEvent(
-                organization_id=filing.organization_id,
+                organization_id=organization_id,
                 kind=FollowNoticeKind.FILED,
-                subject=f"filing:{filing.pk}",
-                details={"year": filing.fiscal_year, "version": filing.version},
+                subject=f"filing:{year}:v{version}",
+                details={"year": year, "version": version},
             )
-        ]
+            for organization_id, year, version in filings
+        ],
+        send_now=send_now,
     )
 
 

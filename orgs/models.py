@@ -924,7 +924,7 @@ class FollowNotice(models.Model):
 
     follow = models.ForeignKey(Follow, on_delete=models.CASCADE, related_name="notices")
     kind = models.CharField(max_length=16, choices=FollowNoticeKind.choices)
-    # What the event is about, e.g. "filing:42", "score:7", "list_entry:3",
+    # What the event is about, e.g. "filing:2024:v1", "score:7", "list_entry:3",
     # "overdue:2024".
     subject = models.CharField(max_length=64)
     details = models.JSONField(default=dict, blank=True)

@@ -471,3 +471,28 @@ def test_organization_delete_removes_its_follows(cast):
     follow_add(user=_member_of_public(), organization=cast.org_a)
     Organization.objects.filter(pk=cast.org_a.pk).delete()
     assert not Follow.objects.exists()
+
+
+def test_an_imported_filing_is_recorded_for_followers_and_sent_by_the_command(
+    tmp_path,
+):
+    from orgs.exchange import registry_import
+    from tests.orgs.test_exchange import organization as exchange_line
+    from tests.orgs.test_exchange import write
+
+    registry_import(path=write(tmp_path, exchange_line(), name="first.jsonl"))
+    imported = Organization.objects.get()
+    _followed_on(
+        follow_add(user=_member_of_public(), organization=imported),
+        dt.date(2026, 1, 1),
+    )
+    again = exchange_line()
+    again["filings"].append({**again["filings"][0], "fiscal_year": 2024})
+    registry_import(path=write(tmp_path, again, name="second.jsonl"))
+    registry_import(path=write(tmp_path, again, name="third.jsonl"))  # nothing new
+    notice = FollowNotice.objects.get()
+    assert (notice.kind, notice.subject) == (FollowNoticeKind.FILED, "filing:2024:v1")
+    assert not mail.outbox  # an import waits on no mail server
+    _run("--today", "2026-02-01")
+    [message] = mail.outbox
+    assert message.subject == f"{imported.name} filed its annual report for 2024"
