@@ -132,8 +132,9 @@ def _batches(values: Sequence, size: int | None = None) -> Iterable[Sequence]:
 
 def followers_notify(*, events: Iterable[FollowEvent], send_now: bool = True) -> int:
     """Record a notice for every follower of each event's organization; returns how
-    many were offered (repeats of a recorded notice are skipped). With ``send_now`` they are sent once the transaction commits;
-    otherwise ``notify_followers`` sends them."""
+    many were offered (repeats of a recorded notice are skipped). With ``send_now``
+    they are sent once the transaction commits; otherwise ``notify_followers`` sends
+    them."""
     by_organization: dict[int, list[FollowEvent]] = {}
     for event in events:
         by_organization.setdefault(event.organization_id, []).append(event)
