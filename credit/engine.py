@@ -30,6 +30,7 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from tqdm import tqdm
 
+from orgs.follows import grade_followers_notify
 from orgs.models import (
     EXPENSE_FIELDS,
     INCOME_FIELDS,
@@ -225,12 +226,19 @@ def latest_as_of() -> dt.date | None:
 
 
 def save_evaluation(
-    evaluation: Evaluation, *, as_of: dt.date, report: ScoringReport
+    evaluation: Evaluation,
+    *,
+    as_of: dt.date,
+    report: ScoringReport,
+    notify_now: bool = False,
 ) -> None:
     """Compare with the current scores; close and replace the changed ones.
 
     Unchanged results write nothing. The current scores of the evaluated
-    organizations are read by their id range (chunks are id ranges).
+    organizations are read by their id range (chunks are id ranges). A grade letter
+    that changed is recorded for the organization's followers (one query on the
+    follows of those organizations); ``notify_now`` sends the emails on commit, else
+    ``notify_followers`` sends them (bulk runs).
     """
     with _timed(report, "compare"):
         fingerprints = evaluation.fingerprints()
@@ -302,6 +310,16 @@ def save_evaluation(
                 if current.get(result.organization_id, (None, None, None))[2]
                 != result.grade
             ]
+        )
+        # A first score is no change of grade: followers hear of changes only.
+        grade_followers_notify(
+            changes=[
+                (result.organization_id, score.pk, previous[2], result.grade)
+                for score, result in zip(scores, results, strict=True)
+                if (previous := current.get(result.organization_id))
+                and previous[2] != result.grade
+            ],
+            send_now=notify_now,
         )
 
 
@@ -385,7 +403,10 @@ def score_organization(
             )
         evaluation = evaluate_frame(read_chunk(rows).frame(as_of=as_of), lists=lists)
         save_evaluation(
-            evaluation, as_of=as_of, report=ScoringReport(as_of=as_of, dry_run=False)
+            evaluation,
+            as_of=as_of,
+            report=ScoringReport(as_of=as_of, dry_run=False),
+            notify_now=True,
         )
         return Score.objects.current().get(organization=organization)
 

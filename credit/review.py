@@ -10,7 +10,8 @@
   (the timed exits and the move from the abnormal to the serious list).
 
 Every decision is written to Wagtail's audit log (who, when, why) and the
-organization's members are told by email; the organization is rescored on commit,
+organization's members are told by email (its followers too when a list entry opens
+or ends, ``orgs.follows``); the organization is rescored on commit,
 because list membership caps its grade.
 """
 
@@ -26,6 +27,7 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from orgs.access import user_may_review
+from orgs.follows import list_followers_notify
 from orgs.models import Membership, Organization
 from orgs.notifications import members_notify
 
@@ -218,6 +220,7 @@ def _list_enter(
     )
     log(instance=entry, action="sunshine.list.enter", user=user,
         data={"list": listing, "reason": reason})  # fmt: skip
+    list_followers_notify(entry=entry, entered=True)
     _notify(
         organization.pk,
         _("%(name)s was put on the %(list)s")
@@ -256,6 +259,7 @@ def _end(entry: ListEntry, *, on: dt.date, reason: str, user) -> None:
     entry.save(update_fields=["exited_on", "exit_reason"])
     log(instance=entry, action="sunshine.list.exit", user=user,
         data={"list": entry.list, "reason": reason})  # fmt: skip
+    list_followers_notify(entry=entry, entered=False)
     if entry.organization_id:
         _notify(
             entry.organization_id,

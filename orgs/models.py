@@ -876,3 +876,74 @@ class Grant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.identifier}: {self.title}"
+
+
+class Follow(models.Model):
+    """A member of the public following an organization: they are emailed when it
+    files, becomes overdue, changes grade, or enters or leaves a public list
+    (``orgs/follows.py``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="follows"
+    )
+    # The language the follower used when following: their emails are written in it.
+    language = models.CharField(_("language"), max_length=16, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("follow")
+        verbose_name_plural = _("follows")
+        ordering = ["-created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization"], name="follow_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.organization_id}"
+
+
+class FollowNoticeKind(models.TextChoices):
+    FILED = "filed", _("Filed an annual report")
+    OVERDUE = "overdue", _("Annual report overdue")
+    GRADE = "grade", _("Grade changed")
+    LIST_ENTERED = "list_entered", _("Put on a public list")
+    LIST_LEFT = "list_left", _("Left a public list")
+
+
+class FollowNotice(models.Model):
+    """One email owed to one follower about one event: the outbox of follow emails.
+
+    Written in the transaction of the event itself, unique per (follow, kind,
+    subject), so an event can never be announced twice to the same follower;
+    ``sent_at`` is set in the transaction that sends it (``orgs/follows.py``)."""
+
+    follow = models.ForeignKey(Follow, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=16, choices=FollowNoticeKind.choices)
+    # What the event is about, e.g. "filing:2024:v1", "score:7", "list_entry:3",
+    # "overdue:2024".
+    subject = models.CharField(max_length=64)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["follow", "kind", "subject"], name="follow_notice_once"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(sent_at__isnull=True),
+                name="follow_notice_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.follow_id} {self.kind} {self.subject}"

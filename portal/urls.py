@@ -8,6 +8,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from orgs import api as orgs_api
 from portal.signin import SignInView
+from portal.signup import signup
 from portal.twofactor import second_factor
 
 handler404 = "portal.views.not_found"
@@ -22,6 +23,8 @@ urlpatterns = [
     path("account/login/", SignInView.as_view(), name="login"),
     path("account/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/2fa/", second_factor, name="second-factor"),
+    path("account/signup/", signup, name="signup"),
+    path("account/following/", include("orgs.follow_urls")),
     path("account/", include("orgs.submissions.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("orgs/", include("orgs.urls")),

@@ -45,6 +45,7 @@ from tqdm import tqdm
 
 from search.services import outbox_record
 
+from ..follows import filings_followers_notify
 from ..models import (
     Filing,
     FormerName,
@@ -758,6 +759,14 @@ def _update(
     new_names = _merge_former_names(old, pks, touched)
     new_officers = _replace_officers(old, pks, touched)
     _insert_children(rows, new_filings, new_events, new_names, new_officers)
+    if new_filings:
+        # Imported filings are published: followers of these organizations are told
+        # (recorded here, in the import's transaction; notify_followers sends).
+        year, version = FILING_KEY
+        filings_followers_notify(
+            filings=[(row[0], row[1 + year], row[1 + version]) for row in new_filings],
+            send_now=False,
+        )
 
     if touched:
         now = timezone.now()

@@ -88,24 +88,34 @@ class ReminderSummary:
     failed: list[tuple[Reminder, str]] = field(default_factory=list)
 
 
-def _due_years(registry: str, today: dt.date) -> Iterator[tuple[str, int, dt.date]]:
-    """(kind, fiscal year, due date) a registry's organizations are reminded of."""
+def _dues(registry: str, today: dt.date) -> list[tuple[int, dt.date]]:
     probe = Organization(registry=registry)
-    dues = [
+    return [
         (year, filing_due_on(organization=probe, fiscal_year=year))
         for year in range(today.year - 3, today.year + 2)
     ]
-    upcoming = [(year, due) for year, due in dues if due >= today]
-    passed = [(year, due) for year, due in dues if due < today]
+
+
+def last_due_passed(*, registry: str, today: dt.date) -> tuple[int, dt.date] | None:
+    """(fiscal year, due date) of the registry's most recent due date before
+    ``today``: the report an organization without a filing for it is overdue with
+    (also what followers are told, ``orgs/follows.py``)."""
+    passed = [(year, due) for year, due in _dues(registry, today) if due < today]
+    return max(passed, key=lambda pair: pair[1]) if passed else None
+
+
+def _due_years(registry: str, today: dt.date) -> Iterator[tuple[str, int, dt.date]]:
+    """(kind, fiscal year, due date) a registry's organizations are reminded of."""
+    upcoming = [(year, due) for year, due in _dues(registry, today) if due >= today]
     if upcoming:
         year, due = min(upcoming, key=lambda pair: pair[1])
         days_left = (due - today).days
         for kind, most, fewest in WINDOWS:
             if fewest <= days_left <= most:
                 yield kind, year, due
-    if passed:
-        year, due = max(passed, key=lambda pair: pair[1])
-        yield ReminderKind.OVERDUE, year, due
+    overdue = last_due_passed(registry=registry, today=today)
+    if overdue:
+        yield ReminderKind.OVERDUE, *overdue
 
 
 def reminders_due(*, today: dt.date) -> list[Reminder]:

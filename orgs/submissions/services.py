@@ -32,6 +32,7 @@ from wagtail.signals import published, workflow_approved, workflow_rejected
 from credit.rules.base import DUE_DATE_RULES
 
 from ..access import user_may_prepare, user_may_submit
+from ..follows import filing_followers_notify
 from ..models import (
     ApiSubmission,
     Filing,
@@ -184,7 +185,8 @@ def _notify(filing: Filing, subject: str, body: str) -> None:
 @receiver(published, sender=Filing)
 def _filing_published(sender, instance: Filing, **kwargs) -> None:
     """Accepted: the filing is public, earlier versions of its year are superseded,
-    and the organization's record changes for search and scoring."""
+    the organization's record changes for search and scoring, and its followers are
+    told."""
     from search.services import outbox_record
 
     Filing.objects.filter(pk=instance.pk).update(review_state=ReviewState.ACCEPTED)
@@ -196,6 +198,7 @@ def _filing_published(sender, instance: Filing, **kwargs) -> None:
         live=True,
     ).update(superseded=True)
     outbox_record(organization_ids=[instance.organization_id])
+    filing_followers_notify(filing=instance)
     from credit.services import organization_rescore_on_commit
 
     organization_rescore_on_commit(organization_id=instance.organization_id)
