@@ -7,8 +7,12 @@ it neither loops over organizations nor re-ranks in Python.
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from credit.models import RiskSignal
+from credit.lists import FlagKind
+from credit.models import Flag, FlagStatus, RiskSignal
+
+from .zombie import RegulatorDecisions
 
 
 def risk_signals_ranked(
@@ -38,4 +42,29 @@ def organization_risk_signals(*, organization_id: int) -> QuerySet[RiskSignal]:
     """Every current signal about one organization, strongest first."""
     return RiskSignal.objects.filter(organization_id=organization_id).order_by(
         "-score", "detector"
+    )
+
+
+def zombie_flag_decisions() -> RegulatorDecisions:
+    """Every zombie flag a regulator confirmed or dismissed, as training labels."""
+    rows = (
+        Flag.objects.filter(
+            kind=FlagKind.ZOMBIE,
+            status__in=(FlagStatus.CONFIRMED, FlagStatus.DISMISSED),
+            decided_at__isnull=False,
+            organization__isnull=False,
+        )
+        .order_by()
+        .values_list("organization_id", "raised_on", "decided_at", "status")
+    )
+    return RegulatorDecisions.of(
+        [
+            (
+                pk,
+                raised_on,
+                timezone.localdate(decided_at),
+                status == FlagStatus.CONFIRMED,
+            )
+            for pk, raised_on, decided_at, status in rows
+        ]
     )

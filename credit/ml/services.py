@@ -34,6 +34,7 @@ from . import anomalies, zombie
 from .features import FeatureFrame, registry_chunks
 from .phrases import factor
 from .registry import next_version, risk_model_load, risk_model_store
+from .selectors import zombie_flag_decisions
 from .zombie import TrainingError, ZombieModel, ZombieParameters
 
 WRITE_BATCH = 2_000
@@ -132,6 +133,7 @@ def _train(
     )
     arrays = zombie_examples(split=split, chunk_size=chunk_size, progress=progress)
     report.seconds["features"] = arrays.pop("seconds")
+    regulator_decisions = arrays.pop("regulator_decisions")
     backtest_pairs = [(c, split.test) for c in split.backtest]
     production_pairs = [(c, as_of) for c in split.production]
     backtest = _stack(arrays, backtest_pairs)
@@ -151,6 +153,12 @@ def _train(
                 "rows": int(len(arrays[(cutoff, label_date)]["label"])),
                 "zombies": int(arrays[(cutoff, label_date)]["label"].sum()),
                 "labels_known_at": label_date.isoformat(),
+                "labels_from_regulators": int(
+                    arrays[(cutoff, label_date)]["decided"].sum()
+                ),
+                "labels_changed_by_regulators": int(
+                    arrays[(cutoff, label_date)]["changed"].sum()
+                ),
             }
             for cutoff, label_date in pairs
         }
@@ -162,6 +170,7 @@ def _train(
         "train_zombies": int(backtest["label"].sum()),
         "backtest": counts(backtest_pairs),
         "production": counts(production_pairs),
+        "regulator_decisions": regulator_decisions,
         "note": (
             "metrics are those of the backtest model (trained on labels known at the "
             "test year-end); the stored model is refitted on every production "
@@ -251,6 +260,7 @@ def zombie_examples(
         min(zombie.cutoff_of(split.test.year + k), split.as_of) for k in (1, 2)
     ]
     examples = {pair: zombie.Examples(pair[0]) for pair in pairs}
+    decisions = zombie_flag_decisions()
     with _bar(progress, "features") as bar:
         for chunk in registry_chunks(chunk_size=chunk_size):
             frames: dict[dt.date, object] = {}
@@ -269,10 +279,12 @@ def zombie_examples(
                         if testing
                         else None
                     ),
+                    decisions=decisions,
                 )
             bar.update(len(chunk.region))
     arrays: dict = {pair: examples[pair].arrays() for pair in pairs}
     arrays["seconds"] = time.perf_counter() - started
+    arrays["regulator_decisions"] = len(decisions)
     return arrays
 
 

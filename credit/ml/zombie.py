@@ -7,6 +7,13 @@ reports for R+1 and R+2 were both never filed (as known at the training date), u
 the organization wound up voluntarily (注销) before the second was due: that is the
 proper way to stop. Revoked organizations that stopped filing count as zombies.
 
+**Regulators' decisions.** A zombie flag a regulator confirmed or dismissed is a
+label too, and it overrules the one read from filings: a dismissal says the
+organization is not a zombie (it filed on paper, merged, was verified active), a
+confirmation that it is. A decision counts for the example at cutoff C read at label
+date L when it was taken by L and the flag was raised after C and by the end of
+C + 2 years, the span of the two reports the label is about (``decided_labels``).
+
 **Split.** By time (``services.Split``): the latest cutoff whose label is known is
 the test set. The backtest model trains on the earlier cutoffs whose labels were
 already known at the test cutoff, read as they were known then, so neither features
@@ -170,6 +177,63 @@ class ZombieModel:
         return self.estimator.predict_proba(values)[:, 1]
 
 
+@dataclass(frozen=True)
+class RegulatorDecisions:
+    """Decided zombie flags as columns: whose, when raised, when decided, and
+    whether confirmed (True) or dismissed (False)."""
+
+    org_pk: np.ndarray
+    raised_on: np.ndarray  # datetime64[D]
+    decided_on: np.ndarray  # datetime64[D]
+    confirmed: np.ndarray
+
+    @classmethod
+    def of(cls, rows: list[tuple[int, dt.date, dt.date, bool]]) -> RegulatorDecisions:
+        """From (organization pk, raised on, decided on, confirmed) tuples."""
+        columns = list(zip(*rows, strict=True)) if rows else [[], [], [], []]
+        return cls(
+            org_pk=np.array(columns[0], dtype=np.int64),
+            raised_on=np.array(columns[1], dtype="datetime64[D]"),
+            decided_on=np.array(columns[2], dtype="datetime64[D]"),
+            confirmed=np.array(columns[3], dtype=bool),
+        )
+
+    def __len__(self) -> int:
+        return len(self.org_pk)
+
+
+def decided_labels(
+    org_pk: np.ndarray,
+    *,
+    cutoff: dt.date,
+    label_date: dt.date,
+    decisions: RegulatorDecisions,
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each organization of ``org_pk``: whether a regulator decided about the
+    label of the example at ``cutoff`` read at ``label_date``, and if so whether
+    they confirmed a zombie. The latest decision wins."""
+    n = len(org_pk)
+    decided, confirmed = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    horizon_end = np.datetime64(dt.date(cutoff.year + 2, 12, 31), "D")
+    applies = (
+        (decisions.decided_on <= np.datetime64(label_date, "D"))
+        & (decisions.raised_on > np.datetime64(cutoff, "D"))
+        & (decisions.raised_on <= horizon_end)
+        & np.isin(decisions.org_pk, org_pk)
+    )
+    if not applies.any():
+        return decided, confirmed
+    pks = decisions.org_pk[applies]
+    order = np.lexsort((decisions.decided_on[applies], pks))
+    pks, outcome = pks[order], decisions.confirmed[applies][order]
+    last = np.r_[pks[1:] != pks[:-1], True]  # the latest decision of each org
+    latest = dict(zip(pks[last].tolist(), outcome[last].tolist(), strict=True))
+    for row, pk in enumerate(org_pk.tolist()):
+        if pk in latest:
+            decided[row], confirmed[row] = True, latest[pk]
+    return decided, confirmed
+
+
 @dataclass
 class Examples:
     """Rows of one cutoff: features, label, and the rule at that cutoff and later."""
@@ -180,6 +244,8 @@ class Examples:
     label: list[np.ndarray] = field(default_factory=list)
     rule_now: list[np.ndarray] = field(default_factory=list)
     rule_later: list[np.ndarray] = field(default_factory=list)  # (n, 2): +1y, +2y
+    decided: list[np.ndarray] = field(default_factory=list)  # label from a regulator
+    changed: list[np.ndarray] = field(default_factory=list)  # ... unlike the filings'
 
     def add(
         self,
@@ -187,8 +253,23 @@ class Examples:
         *,
         later: FactsFrame,
         rule_later: list[FactsFrame] | None = None,
+        decisions: RegulatorDecisions | None = None,
     ) -> None:
         known, positive = labels(features, later)
+        decided = changed = np.zeros(len(known), dtype=bool)
+        if decisions is not None and len(decisions):
+            decided, confirmed = decided_labels(
+                features.org_pk,
+                cutoff=self.cutoff,
+                label_date=later.as_of,
+                decisions=decisions,
+            )
+            decided &= features.eligible
+            changed = decided & (~known | (positive != confirmed))
+            known = known | decided
+            positive = np.where(decided, confirmed, positive)
+        self.decided.append(decided[known])
+        self.changed.append(changed[known])
         self.org_pk.append(features.org_pk[known])
         self.values.append(features.values[known])
         self.label.append(positive[known])
@@ -213,6 +294,9 @@ class Examples:
         }
         if self.rule_later:
             out["rule_later"] = np.concatenate(self.rule_later)
+        for name in ("decided", "changed"):
+            rows = getattr(self, name)
+            out[name] = np.concatenate(rows) if rows else np.zeros(0, bool)
         return out
 
 

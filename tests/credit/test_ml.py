@@ -350,3 +350,52 @@ def test_factors_are_words_in_the_reader_language():
     ]
     with pytest.raises(KeyError, match="no phrase"):
         factor("made_up")
+
+
+# --- regulators' decisions as labels --------------------------------------------------
+
+
+def decisions(*rows):
+    return zombie.RegulatorDecisions.of(list(rows))
+
+
+def test_a_decision_labels_the_cutoff_whose_horizon_its_flag_was_raised_in():
+    cutoff, read_at = dt.date(2022, 12, 31), dt.date(2026, 11, 30)
+    org_pk = np.array([1, 2, 3, 4, 5])
+    decided, confirmed = zombie.decided_labels(
+        org_pk,
+        cutoff=cutoff,
+        label_date=read_at,
+        decisions=decisions(
+            (1, dt.date(2024, 7, 1), dt.date(2024, 9, 1), False),  # dismissed
+            (2, dt.date(2024, 7, 1), dt.date(2024, 9, 1), True),  # confirmed
+            (3, dt.date(2022, 6, 1), dt.date(2022, 9, 1), False),  # raised before C
+            (4, dt.date(2025, 2, 1), dt.date(2025, 3, 1), True),  # after C + 2 years
+            (5, dt.date(2024, 7, 1), dt.date(2027, 1, 1), False),  # decided after L
+        ),
+    )
+    assert decided.tolist() == [True, True, False, False, False]
+    assert confirmed.tolist() == [False, True, False, False, False]
+
+
+def test_the_latest_decision_on_an_organization_wins():
+    decided, confirmed = zombie.decided_labels(
+        np.array([7]),
+        cutoff=dt.date(2022, 12, 31),
+        label_date=dt.date(2026, 11, 30),
+        decisions=decisions(
+            (7, dt.date(2023, 7, 1), dt.date(2024, 1, 1), True),
+            (7, dt.date(2024, 7, 1), dt.date(2024, 9, 1), False),
+        ),
+    )
+    assert (decided.tolist(), confirmed.tolist()) == ([True], [False])
+
+
+def test_no_decisions_change_nothing():
+    decided, confirmed = zombie.decided_labels(
+        np.array([1, 2]),
+        cutoff=dt.date(2022, 12, 31),
+        label_date=dt.date(2026, 11, 30),
+        decisions=decisions(),
+    )
+    assert not decided.any() and not confirmed.any()

@@ -141,3 +141,39 @@ def test_learned_signals_reach_neither_the_public_api_nor_the_grade(demo_registr
     for signal in RiskSignal.objects.filter(organization=org):
         for phrase in signal.explanation("en") + signal.explanation("zh-hans"):
             assert phrase not in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_dismissed_zombie_flag_becomes_a_negative_label(demo_registry):
+    from credit.lists import FlagKind
+    from credit.models import Flag
+
+    split = services.Split.of(as_of=TODAY, first_fiscal_year=2019, max_years=4)
+    cutoff = split.production[0]
+    before = services.zombie_examples(split=split)[(cutoff, TODAY)]
+    zombies = before["org_pk"][before["label"]][:3]
+    assert len(zombies) == 3
+    raised = dt.date(cutoff.year + 1, 7, 1)
+    for pk in zombies.tolist():
+        Flag.objects.create(
+            organization_id=pk,
+            kind=FlagKind.ZOMBIE,
+            status="dismissed",
+            source="rule",
+            raised_on=raised,
+            decided_at=dt.datetime(cutoff.year + 1, 9, 1, tzinfo=dt.UTC),
+            decision_note="files on paper at the district office",
+        )
+
+    after = services.zombie_examples(split=split)[(cutoff, TODAY)]
+
+    rows = np.isin(after["org_pk"], zombies)
+    assert rows.sum() == 3
+    assert not after["label"][rows].any()
+    assert after["decided"][rows].all() and after["changed"][rows].all()
+    assert after["changed"].sum() == 3
+    assert after["label"].sum() == before["label"].sum() - 3
+    report = services.risk_models_train(as_of=TODAY, parameters=QUICK, dry_run=True)
+    assert report.zombie["training"]["regulator_decisions"] == 3
+    production = report.zombie["training"]["production"][cutoff.isoformat()]
+    assert production["labels_changed_by_regulators"] == 3

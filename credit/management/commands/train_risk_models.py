@@ -124,6 +124,22 @@ class Command(BaseCommand):
                 "cutoffs": ", ".join(training["production"]),
                 "as_of": report.as_of,
             },
+            "  "
+            + _(
+                "Regulators' decisions on zombie flags: %(decisions)s, setting "
+                "%(labelled)s labels of the stored model's examples (%(changed)s "
+                "differ from the filings)."
+            )
+            % {
+                "decisions": training.get("regulator_decisions", 0),
+                "labelled": sum(
+                    c["labels_from_regulators"] for c in training["production"].values()
+                ),
+                "changed": sum(
+                    c["labels_changed_by_regulators"]
+                    for c in training["production"].values()
+                ),
+            },
             "  " + _("On the test year:") + f"{'':<24}{_('model'):>10}{_('rule'):>10}",
         ]
         for key, label in (
