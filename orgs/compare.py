@@ -72,7 +72,7 @@ class YearFinances:
 @dataclass(frozen=True)
 class ComparedOrganization:
     organization: Organization
-    credit: dict  # credit.selectors.credit_summary, lists with their labels
+    credit: dict  # credit_summary, reasons with their fiscal year, lists with labels
     finances: dict[int, YearFinances]  # by fiscal year; a year without filing absent
 
 
@@ -211,9 +211,12 @@ def organization_comparison(*, org_ids: list[str], language: str) -> Comparison:
     years = sorted({year for by_year in finances.values() for year in by_year})
     compared = []
     for organization in organizations:
-        credit = credit_selectors.credit_summary(
-            reports[organization.pk], language=language
-        )
+        report = reports[organization.pk]
+        credit = credit_selectors.credit_summary(report, language=language)
+        # A rule can fire for several years ("annual report missing" three times):
+        # the year tells the findings apart.
+        for summary, reason in zip(credit["reasons"], report.reasons, strict=True):
+            summary["fiscal_year"] = reason.fiscal_year
         credit["lists"] = credit_selectors.list_labels(credit["lists"])
         compared.append(
             ComparedOrganization(

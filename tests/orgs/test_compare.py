@@ -90,7 +90,11 @@ def three():
         fingerprint="x",
     )
     Reason.objects.create(
-        score=score, position=1, code="MANAGEMENT_COST_OVER_CAP", points=10
+        score=score,
+        position=1,
+        code="MANAGEMENT_COST_OVER_CAP",
+        points=10,
+        fiscal_year=2022,
     )
     rule = LIST_RULES[PublicList.ABNORMAL]
     ListEntry.objects.create(
@@ -155,7 +159,9 @@ def test_comparison_has_grade_reasons_in_the_language_and_lists(three):
 
     credit = english.organizations[0].credit
     assert (credit["grade"], credit["score"]) == ("C", 72)
-    assert [r["title"] for r in credit["reasons"]] == ["Management costs above the cap"]
+    assert [(r["title"], r["fiscal_year"]) for r in credit["reasons"]] == [
+        ("Management costs above the cap", 2022)
+    ]
     assert [r["title"] for r in chinese.organizations[0].credit["reasons"]] == [
         "管理费用超过规定比例"
     ]
@@ -227,7 +233,7 @@ def test_compare_page_shows_organizations_side_by_side(client, three):
     assert "<caption" in html
     assert html.count('<th scope="col">') >= 2
     assert "甲基金会" in html and "乙协会" in html
-    assert "Management costs above the cap" in html
+    assert "Management costs above the cap, 2022 (−10)" in html
     assert 'href="/lists/abnormal/"' in html
     assert "Fiscal year 2024" in html and "Fiscal year 2022" in html
     assert "89.7 %" in html  # listed, 2024: 700,000 of 780,000 expenses

@@ -20,7 +20,9 @@ def rebuilt(backend):
 
 
 def download(client, **params) -> tuple[list[str], list[list[str]]]:
-    response = client.get("/search/", {**params, "format": "csv"})
+    response = client.get(
+        "/search/", {**params, "format": "csv"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 200, response.content[:500]
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response["Content-Disposition"]
@@ -153,3 +155,36 @@ def test_bad_parameters_get_the_page_with_the_message_not_a_file(
     assert response.status_code == 400
     assert response["Content-Type"].startswith("text/html")
     assert "Unknown type: nonsense." in response.content.decode()
+
+
+def test_an_outage_halfway_ends_the_file_with_a_note(client, settings, monkeypatch):
+    """The first page is read before the response starts (an outage there is a 503
+    page); one after it cannot change the status, so the file says it is cut."""
+    from search.backends import SearchUnavailable, get_backend
+
+    settings.ELASTICSEARCH_URL = ""
+    OrganizationFactory.create_batch(5)
+    backend = rebuilt(get_backend())
+    monkeypatch.setattr(selectors, "MAX_PAGE_SIZE", 2)
+    monkeypatch.setattr(selectors, "get_backend", lambda: backend)
+    searches = []
+    search = backend.search
+
+    def fails_after_the_first_page(query):
+        searches.append(query)
+        if len(searches) > 1:
+            raise SearchUnavailable("the engine went away")
+        return search(query)
+
+    monkeypatch.setattr(backend, "search", fails_after_the_first_page)
+
+    _header, rows = download(client)
+
+    assert len(rows) == 3
+    assert rows[-1] == ["# Search became unavailable: this file is incomplete."]
+
+    searches.clear()
+    searches.append("down from the start")
+    response = client.get("/search/", {"format": "csv"})
+    assert response.status_code == 503
+    assert response["Content-Type"].startswith("text/html")
