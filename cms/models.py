@@ -12,7 +12,8 @@ from wagtail.search import index
 
 
 class HomePage(Page):
-    """The portal's front page: headline figures from the registry and a search box."""
+    """The portal's front page: a search box, headline figures from the registry and
+    the public lists, links to the lists, the latest notices."""
 
     intro = RichTextField(_("introduction"), blank=True)
 
@@ -22,10 +23,14 @@ class HomePage(Page):
     max_count = 1
 
     def get_context(self, request, *args, **kwargs):
+        from credit.lists import PublicList
+        from credit.selectors import list_headline_figures
         from orgs.selectors import registry_headline_figures
 
         context = super().get_context(request, *args, **kwargs)
         context["figures"] = registry_headline_figures()
+        context["list_figures"] = list_headline_figures()
+        context["public_lists"] = PublicList.choices
         context["notices"] = (
             NewsPage.objects.live().public().descendant_of(self).order_by("-date")[:5]
         )

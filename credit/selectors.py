@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from orgs.models import Organization
 
 from . import methodology
+from .lists import PublicList
 from .models import (
     OPEN_FLAG_STATUSES,
     Appeal,
@@ -73,6 +75,42 @@ def organization_credit_report(*, organization: Organization) -> CreditReport:
     )
 
 
+def organizations_credit_reports(
+    *, organizations: list[Organization]
+) -> dict[int, CreditReport]:
+    """Current credit results of several organizations already loaded, by primary
+    key: four queries however many organizations (the compare page)."""
+    scores = {
+        score.organization_id: score
+        for score in Score.objects.current()
+        .filter(organization__in=organizations)
+        .prefetch_related(
+            Prefetch("reasons", queryset=Reason.objects.order_by("position"))
+        )
+    }
+    latest_run = ScoringRun.objects.latest_completed() if scores else None
+    lists: dict[int, list[dict]] = {}
+    for entry in (
+        ListEntry.objects.listed()
+        .filter(organization__in=organizations)
+        .order_by("entered_on", "id")
+    ):
+        lists.setdefault(entry.organization_id, []).append(
+            {"list": entry.list, "entered_on": entry.entered_on, "reason": entry.reason}
+        )
+    reports = {}
+    for organization in organizations:
+        score = scores.get(organization.pk)
+        reports[organization.pk] = CreditReport(
+            organization=organization,
+            score=score,
+            reasons=list(score.reasons.all()) if score else [],
+            lists=lists.get(organization.pk, []),
+            as_of=score.holds_as_of(latest_run) if score else None,
+        )
+    return reports
+
+
 def score_history(*, organization: Organization) -> QuerySet[Score]:
     """Every score the organization has had, latest first: how its grade moved."""
     return Score.objects.filter(organization=organization).order_by("-as_of", "-id")
@@ -108,9 +146,38 @@ def credit_summary(report: CreditReport, *, language: str) -> dict:
 
 def list_labels(lists: list[dict]) -> list[dict]:
     """List entries with their list's name, for pages (the API keeps the slug)."""
-    from .lists import PublicList
-
     return [{**entry, "label": PublicList(entry["list"]).label} for entry in lists]
+
+
+LIST_FIGURES_CACHE_SECONDS = 300
+
+
+def list_headline_figures(*, today: dt.date | None = None) -> dict[str, int]:
+    """For the home page: how many registered organizations are on the
+    abnormal-activity and the serious illegal and dishonest lists today. Cached for a
+    few minutes like the registry's figures (``registry_headline_figures``)."""
+    today = today or dt.date.today()
+    key = f"credit:list-figures:{today.isoformat()}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = (
+            ListEntry.objects.listed(on=today)
+            .filter(organization__isnull=False)
+            .aggregate(
+                abnormal=Count(
+                    "organization",
+                    distinct=True,
+                    filter=Q(list=PublicList.ABNORMAL),
+                ),
+                serious_dishonest=Count(
+                    "organization",
+                    distinct=True,
+                    filter=Q(list=PublicList.SERIOUS),
+                ),
+            )
+        )
+        cache.set(key, figures, LIST_FIGURES_CACHE_SECONDS)
+    return figures
 
 
 # The regulator's review queue and the public lists.

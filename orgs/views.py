@@ -3,11 +3,13 @@
 from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import translation
+from django.utils.http import urlencode
 
 from credit import selectors as credit_selectors
 
-from . import selectors
+from . import compare, selectors
 from .models import Filing, OrgType, Registry, Status
 
 
@@ -73,3 +75,42 @@ def filing_document_view(request, org_id: str, pk: int):
         as_attachment=False,
         filename=f"{org_id}-{filing.fiscal_year}-v{filing.version}.pdf",
     )
+
+
+def compare_view(request):
+    """``/compare/?ids=a,b``: the organizations side by side, or a page that says
+    which id is wrong and offers the comparison without it."""
+    context = {"max_compared": compare.MAX_COMPARED}
+    try:
+        org_ids = compare.comparison_ids(request.GET.getlist("ids"))
+        comparison = (
+            compare.organization_comparison(
+                org_ids=org_ids, language=translation.get_language()
+            )
+            if org_ids
+            else None
+        )
+    except compare.InvalidComparison as error:
+        context.update(error=str(error), keep_url=_compare_url(error.keep))
+        status = 404 if isinstance(error, compare.UnknownOrganizations) else 400
+        return render(request, "orgs/compare.html", context, status=status)
+    if comparison:
+        context.update(
+            comparison=comparison,
+            columns=[
+                {
+                    "compared": compared,
+                    "remove_url": _compare_url(
+                        [i for i in org_ids if i != compared.organization.org_id]
+                    ),
+                }
+                for compared in comparison.organizations
+            ],
+        )
+    return render(request, "orgs/compare.html", context)
+
+
+def _compare_url(org_ids: list[str]) -> str:
+    if not org_ids:
+        return ""
+    return reverse("compare") + "?" + urlencode({"ids": ",".join(org_ids)})

@@ -7,6 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from orgs import api as orgs_api
+from orgs.views import compare_view
 from portal.signin import SignInView
 from portal.signup import signup
 from portal.twofactor import second_factor
@@ -28,6 +29,7 @@ urlpatterns = [
     path("account/", include("orgs.submissions.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("orgs/", include("orgs.urls")),
+    path("compare/", compare_view, name="compare"),
     path("regulator/", include("credit.urls")),
     path("lists/", include("credit.urls_public")),
     path("", include("search.urls")),

@@ -1,10 +1,26 @@
-"""The reads views and the API call: one function to search, one to suggest."""
+"""The reads views and the API call: one function to search, one to suggest, one to
+read every hit for a download."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
 from .backends import get_backend
-from .query import MAX_QUERY_LENGTH, SearchQuery, SearchResults, Suggestion
+from .query import (
+    MAX_PAGE_SIZE,
+    MAX_QUERY_LENGTH,
+    SearchHit,
+    SearchQuery,
+    SearchResults,
+    Suggestion,
+)
 from .text import strip_control
+
+# A download of search results stops here: enough for any list a person reads in a
+# spreadsheet, and the same as the deepest page the engine serves without a cursor.
+# Larger extracts are the bulk downloads' job.
+EXPORT_MAX_ROWS = 10_000
 
 
 def search_organizations(query: SearchQuery) -> SearchResults:
@@ -22,3 +38,43 @@ def suggest(prefix: str, *, limit: int = 8) -> list[Suggestion]:
     if not prefix:
         return []
     return get_backend().suggest(prefix, limit=limit)
+
+
+@dataclass(frozen=True)
+class SearchExport:
+    """Every hit of a search, up to ``limit``, read page by page as it is consumed.
+
+    ``count`` is how many organizations match; the download holds ``min(count,
+    limit)`` of them.
+    """
+
+    count: int
+    limit: int
+    hits: Iterator[SearchHit]
+
+    @property
+    def truncated(self) -> bool:
+        return self.count > self.limit
+
+
+def search_export(query: SearchQuery, *, limit: int | None = None) -> SearchExport:
+    """The hits of ``query`` (its filters, text and sort; not its page) for a
+    download, at most ``limit`` (default ``EXPORT_MAX_ROWS``). The first page is
+    fetched now, so a bad query or an engine outage raises here, before a response
+    has started; later pages follow the cursor while the download streams.
+    """
+    limit = EXPORT_MAX_ROWS if limit is None else limit
+    backend = get_backend()
+    query = replace(query, page=1, page_size=MAX_PAGE_SIZE, cursor="")
+    first = backend.search(query)
+
+    def hits() -> Iterator[SearchHit]:
+        results, sent = first, 0
+        while True:
+            yield from results.hits[: limit - sent]
+            sent += min(len(results.hits), limit - sent)
+            if sent >= limit or not results.next_cursor or not results.hits:
+                return
+            results = backend.search(replace(query, cursor=results.next_cursor))
+
+    return SearchExport(count=first.count, limit=limit, hits=hits())

@@ -80,7 +80,8 @@ def test_donor_searches_from_home_filters_by_type_and_opens_a_profile(
     screenshot(page, f"home-{search_backend.name}")
     assert_no_axe_violations(page)
 
-    page.get_by_role("textbox", name="Name or unified social credit code").fill(
+    # A combobox: the suggestions script enhances the plain text box.
+    page.get_by_role("combobox", name="Name or unified social credit code").fill(
         "阳光慈善"
     )
     page.get_by_role("button", name="Search").first.click()
