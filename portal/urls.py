@@ -27,6 +27,7 @@ urlpatterns = [
     path("orgs/", include("orgs.urls")),
     path("regulator/", include("credit.urls")),
     path("lists/", include("credit.urls_public")),
+    path("report/", include("credit.urls_report")),
     path("", include("search.urls")),
 ]
 
