@@ -238,4 +238,4 @@ def concern_public(*, reference: str) -> Concern:
     Callers show only its status, dates and published outcome."""
     return get_object_or_404(Concern.objects.only(
         "reference", "status", "outcome", "created_at",
-        "review_started_at", "closed_at"), reference=reference)  # fmt: skip
+        "review_started_at", "closed_at"), reference=reference.upper())  # fmt: skip

@@ -355,7 +355,8 @@ def report_concern(request):
         if organization is not None:
             initial = {"org_id": organization.org_id,
                        "reported_name": organization.name,
-                       "region": organization.region}  # fmt: skip
+                       # the form offers provinces and cities
+                       "region": organization.region[:4] + "00"}  # fmt: skip
     return render(
         request, "credit/concern_form.html", {"form": ConcernForm(initial=initial)}
     )

@@ -175,10 +175,12 @@ def test_a_form_sent_too_fast_is_refused_with_a_fresh_start_time(client):
     [
         ("", "could not be checked"),
         ("1700000000:forged", "could not be checked"),
-        (form_started_token(at=time.time() - 2 * 24 * 3600), "more than a day"),
+        ("two days ago", "more than a day"),
     ],
 )
 def test_a_missing_forged_or_stale_start_time_is_refused(client, started, message):
+    if started == "two days ago":
+        started = form_started_token(at=time.time() - 2 * 24 * 3600)
     response = _post(client, started=started)
     assert response.status_code == 400
     assert message in response.content.decode()
