@@ -549,11 +549,13 @@ class Concern(models.Model):
         _("reference"), max_length=16, unique=True, default=concern_reference,
         editable=False,
     )  # fmt: skip
+    # Registry rows are never deleted (an organization that leaves a register
+    # stays); CASCADE, like ListEntry's, lets the demo's registry flush clear all.
     organization = models.ForeignKey(
         "orgs.Organization",
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.CASCADE,
         related_name="concerns",
         verbose_name=_("registered organization named"),
     )
@@ -591,11 +593,11 @@ class Concern(models.Model):
         "orgs.UnregisteredName",
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.CASCADE,
         related_name="+",
     )
     flag = models.ForeignKey(
-        Flag, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Flag, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     submitter_hash = models.CharField(_("submitter address (keyed hash)"),
                                       max_length=64, blank=True)  # fmt: skip
