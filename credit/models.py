@@ -505,3 +505,118 @@ class RiskSignal(models.Model):
         from .ml.phrases import factors_text
 
         return factors_text(self.factors, language=language)
+
+
+class ConcernStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    UNDER_REVIEW = "under_review", _("Under review")
+    CLOSED = "closed", _("Closed")
+
+
+class ConcernChannel(models.TextChoices):
+    STREET = "street", _("In the street or at an event")
+    WEBSITE = "website", _("On a website")
+    SOCIAL_MEDIA = "social_media", _("On social media or in a messaging app")
+    PHONE = "phone", _("By phone, text message or letter")
+    OTHER = "other", _("Somewhere else")
+
+
+CONCERN_TEXT_MAX = 4000
+
+
+def concern_reference() -> str:
+    """``C-`` and ten characters from ``secrets``: about 50 bits, so references cannot
+    be guessed or walked, while a reporter can still read one out on the phone."""
+    import secrets
+
+    # No 0/O, 1/I/L: references are read aloud and typed back.
+    alphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+    return "C-" + "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+class Concern(models.Model):
+    """A report from the public about a suspicious or unregistered organization.
+
+    Lands in the regulators' queue (``credit.review.concern_*``). The reporter follows
+    it by ``reference`` and sees only its status and ``outcome`` (what the regulator
+    chooses to publish); the contact address, the internal note and who handled it
+    stay behind the regulator's sign-in. The submitter's address is kept only as a
+    keyed hash (``submitter_hash``), enough to spot a flood from one address, never
+    the address itself.
+    """
+
+    reference = models.CharField(
+        _("reference"), max_length=16, unique=True, default=concern_reference,
+        editable=False,
+    )  # fmt: skip
+    # Registry rows are never deleted (an organization that leaves a register
+    # stays); CASCADE, like ListEntry's, lets the demo's registry flush clear all.
+    organization = models.ForeignKey(
+        "orgs.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="concerns",
+        verbose_name=_("registered organization named"),
+    )
+    reported_name = models.CharField(_("name of the organization"), max_length=255)
+    seen_where = models.CharField(
+        _("where you saw it"), max_length=16, choices=ConcernChannel.choices
+    )
+    seen_detail = models.CharField(_("where exactly"), max_length=255, blank=True)
+    seen_url = models.URLField(_("web address"), max_length=500, blank=True)
+    what_happened = models.TextField(_("what happened"), max_length=CONCERN_TEXT_MAX)
+    contact_email = models.EmailField(_("your email address"), blank=True)
+    region = models.CharField(_("region"), max_length=16, blank=True, db_index=True)
+    # The reporter's language, so the emails about it are written in it.
+    language = models.CharField(_("language"), max_length=16, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=ConcernStatus.choices,
+        default=ConcernStatus.RECEIVED,
+        db_index=True,
+    )
+    outcome = models.TextField(_("published outcome"), blank=True)
+    internal_note = models.TextField(_("internal note"), blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    review_started_at = models.DateTimeField(_("review started"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # What the regulator did with it: the name put on the watch list, a flag raised.
+    unregistered_name = models.ForeignKey(
+        "orgs.UnregisteredName",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    flag = models.ForeignKey(
+        Flag, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    submitter_hash = models.CharField(_("submitter address (keyed hash)"),
+                                      max_length=64, blank=True)  # fmt: skip
+    created_at = models.DateTimeField(_("received"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("concern")
+        verbose_name_plural = _("concerns")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="concern_queue"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="closed", closed_at__isnull=False)
+                | ~Q(status="closed"),
+                name="concern_closed_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.reported_name} ({self.status})"

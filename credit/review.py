@@ -8,6 +8,12 @@
   organization on its public list with the legal basis and exit conditions.
 * ``list_entry_remove``, ``appeal_submit`` / ``appeal_decide`` and ``lists_update``
   (the timed exits and the move from the abnormal to the serious list).
+* Concerns from the public: ``concern_submit`` (the public form), then a regulator's
+  ``concern_review_start`` / ``concern_close``, and what they may do with one:
+  ``concern_watch_name`` (an unregistered name onto the watch list the
+  ``NAME_IMPERSONATION`` screen reads) or ``concern_flag_raise`` (a suspected flag on
+  the registered organization it names). The reporter is emailed on each change of
+  status when they left an address.
 
 Every decision is written to Wagtail's audit log (who, when, why) and the
 organization's members are told by email (its followers too when a list entry opens
@@ -20,15 +26,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from orgs.access import user_may_review
 from orgs.follows import list_followers_notify
-from orgs.models import Membership, Organization
+from orgs.models import Membership, NameSource, Organization, UnregisteredName
 from orgs.notifications import members_notify
 
 from .lists import FLAG_OF_REASON, LIST_OF_FLAG, LIST_RULES, FlagKind, PublicList
@@ -36,6 +45,8 @@ from .models import (
     OPEN_FLAG_STATUSES,
     Appeal,
     AppealStatus,
+    Concern,
+    ConcernStatus,
     Flag,
     FlagStatus,
     ListEntry,
@@ -458,3 +469,271 @@ def flags_raise_from_signals(
     ]
     Flag.objects.bulk_create(new, batch_size=5000)
     return len(new)
+
+
+# Concerns from the public ---------------------------------------------------------
+
+
+def submitter_hash(address: str) -> str:
+    """A keyed hash (HMAC-SHA256 under ``SECRET_KEY``) of a submitter's address.
+
+    Keyed, because a plain hash of an IPv4 address is undone by hashing all 2³² of
+    them; the hash still tells the same address again, for rate limits and floods.
+    """
+    import hashlib
+    import hmac
+
+    if not address:
+        return ""
+    return hmac.new(
+        settings.SECRET_KEY.encode(), f"concern:{address}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
+@transaction.atomic
+def concern_submit(
+    *,
+    reported_name: str,
+    seen_where: str,
+    what_happened: str,
+    seen_detail: str = "",
+    seen_url: str = "",
+    contact_email: str = "",
+    region: str = "",
+    organization: Organization | None = None,
+    submitter_address: str = "",
+) -> Concern:
+    """Record a concern from the public (status ``received``); the reporter gets its
+    reference by email when they left an address.
+
+    Raises ``django.core.exceptions.ValidationError`` naming each bad field; nothing
+    is written then. Only a keyed hash of ``submitter_address`` is stored. Without a
+    region of its own, a concern about a registered organization takes the
+    organization's, so the queue can show and filter it the same way.
+    """
+    concern = Concern(
+        organization=organization,
+        reported_name=reported_name.strip(),
+        seen_where=seen_where,
+        seen_detail=seen_detail.strip(),
+        seen_url=seen_url.strip(),
+        what_happened=what_happened.strip(),
+        contact_email=contact_email.strip(),
+        region=region.strip() or (organization.region if organization else ""),
+        language=translation.get_language() or "",
+        submitter_hash=submitter_hash(submitter_address),
+    )
+    concern.full_clean()
+    concern.save()
+    _concern_notify(
+        concern,
+        subject=lambda: (
+            _("We received your report %(reference)s")
+            % {"reference": concern.reference}
+        ),
+        body=lambda: (
+            _(
+                "Thank you. The registering authority will look at your report about "
+                "%(name)s.\nFollow its status at %(link)s"
+            )
+            % {"name": concern.reported_name, "link": _concern_link(concern)}
+        ),
+    )
+    return concern
+
+
+def _locked_concern(concern: Concern, *, user) -> Concern:
+    """The concern's row, locked for a regulator who may handle it (see
+    ``credit.selectors.concerns_reviewable_by``)."""
+    from .selectors import concerns_reviewable_by
+
+    locked = (
+        concerns_reviewable_by(user=user)
+        .select_for_update(of=("self",))
+        .filter(pk=concern.pk)
+        .first()
+    )
+    if locked is None:
+        raise PermissionDenied
+    return locked
+
+
+@transaction.atomic
+def concern_review_start(*, concern: Concern, user) -> Concern:
+    """A regulator takes up a received concern: under review, and handled by them."""
+    concern = _locked_concern(concern, user=user)
+    if concern.status != ConcernStatus.RECEIVED:
+        raise ReviewError(
+            _("this concern is already %(status)s")
+            % {"status": concern.get_status_display().lower()}
+        )
+    concern.status = ConcernStatus.UNDER_REVIEW
+    concern.handled_by = user
+    concern.review_started_at = timezone.now()
+    concern.save(update_fields=["status", "handled_by", "review_started_at"])
+    log(instance=concern, action="sunshine.concern.review", user=user,
+        data={"reference": concern.reference})  # fmt: skip
+    _concern_notify(
+        concern,
+        subject=lambda: (
+            _("Your report %(reference)s is under review")
+            % {"reference": concern.reference}
+        ),
+        body=lambda: (
+            _(
+                "The registering authority is now looking at your report about "
+                "%(name)s.\nFollow its status at %(link)s"
+            )
+            % {"name": concern.reported_name, "link": _concern_link(concern)}
+        ),
+    )
+    return concern
+
+
+@transaction.atomic
+def concern_close(
+    *, concern: Concern, user, outcome: str, internal_note: str = ""
+) -> Concern:
+    """Close a concern with the outcome the reporter and the public may read, and a
+    note kept for regulators. A received concern may be closed directly (e.g. a
+    duplicate); it is then recorded as handled by the one who closed it."""
+    outcome, internal_note = outcome.strip(), internal_note.strip()
+    if not outcome:
+        raise ReviewError(_("say what came of it: closing needs a published outcome"))
+    concern = _locked_concern(concern, user=user)
+    if concern.status == ConcernStatus.CLOSED:
+        raise ReviewError(_("this concern is already closed"))
+    now = timezone.now()
+    concern.status = ConcernStatus.CLOSED
+    concern.outcome = outcome
+    concern.internal_note = internal_note
+    concern.handled_by = user
+    concern.review_started_at = concern.review_started_at or now
+    concern.closed_at = now
+    concern.save(
+        update_fields=["status", "outcome", "internal_note", "handled_by",
+                       "review_started_at", "closed_at"]
+    )  # fmt: skip
+    log(instance=concern, action="sunshine.concern.close", user=user,
+        data={"reference": concern.reference, "outcome": outcome,
+              "note": internal_note})  # fmt: skip
+    _concern_notify(
+        concern,
+        subject=lambda: (
+            _("Your report %(reference)s is closed") % {"reference": concern.reference}
+        ),
+        body=lambda: (
+            _(
+                "The registering authority has closed your report about %(name)s.\n\n"
+                "Outcome: %(outcome)s\n\nDetails: %(link)s"
+            )
+            % {
+                "name": concern.reported_name,
+                "outcome": outcome,
+                "link": _concern_link(concern),
+            }
+        ),  # fmt: skip
+    )
+    return concern
+
+
+@transaction.atomic
+def concern_watch_name(*, concern: Concern, user) -> UnregisteredName:
+    """Put the name a concern reports onto the unregistered-names watch list (source
+    ``public_report``, the concern's reference), where the next registry run's
+    ``NAME_IMPERSONATION`` screen (``credit.engine.screen_unregistered_names``)
+    compares it with the register. Only for a concern that names no registered
+    organization; asking twice returns the same entry."""
+    concern = _locked_concern(concern, user=user)
+    if concern.organization_id is not None:
+        raise ReviewError(
+            _("this concern names a registered organization: raise a flag instead")
+        )
+    name, _created = UnregisteredName.objects.get_or_create(
+        name=concern.reported_name,
+        source=NameSource.PUBLIC_REPORT,
+        reference=concern.reference,
+        defaults={
+            "seen_where": _seen_where_text(concern)[:500],
+            "seen_on": timezone.localdate(concern.created_at),
+            "region": concern.region,
+        },
+    )
+    if concern.unregistered_name_id != name.pk:
+        concern.unregistered_name = name
+        concern.save(update_fields=["unregistered_name"])
+        log(instance=concern, action="sunshine.concern.watch", user=user,
+            data={"reference": concern.reference, "name": name.name})  # fmt: skip
+    return name
+
+
+CONCERN_FLAG_KINDS = (FlagKind.ILLEGAL, FlagKind.SERIOUS_DISHONEST, FlagKind.ANOMALY)
+
+
+@transaction.atomic
+def concern_flag_raise(
+    *, concern: Concern, user, kind: str, today: dt.date | None = None
+) -> Flag:
+    """A suspected flag of ``kind`` on the registered organization a concern names,
+    with the concern as evidence, for the ordinary flag review (confirm, dismiss,
+    request information). An open flag of that kind is not raised twice (one per
+    organization and kind): the concern is added to its evidence instead."""
+    if kind not in CONCERN_FLAG_KINDS:
+        raise ReviewError(_("choose what kind of flag to raise"))
+    concern = _locked_concern(concern, user=user)
+    if concern.organization_id is None:
+        raise ReviewError(
+            _("this concern names no registered organization: put the name on the "
+              "watch list instead")
+        )  # fmt: skip
+    evidence = {
+        "code": "PUBLIC_REPORT",
+        "fiscal_year": None,
+        "evidence": {"concern": concern.reference},
+    }
+    flag = (
+        Flag.objects.select_for_update()
+        .filter(organization_id=concern.organization_id, kind=kind,
+                status__in=OPEN_FLAG_STATUSES)
+        .first()
+    )  # fmt: skip
+    if flag is None:
+        flag = Flag.objects.create(
+            organization_id=concern.organization_id,
+            kind=kind,
+            risk=RULE_RISK[kind],
+            evidence=[evidence],
+            source=f"public report {concern.reference}",
+            raised_on=today or timezone.localdate(),
+        )
+    elif evidence not in flag.evidence:
+        flag.evidence = [*flag.evidence, evidence]
+        flag.save(update_fields=["evidence"])
+    concern.flag = flag
+    concern.save(update_fields=["flag"])
+    log(instance=concern, action="sunshine.concern.flag", user=user,
+        data={"reference": concern.reference, "flag": flag.pk})  # fmt: skip
+    return flag
+
+
+def _seen_where_text(concern: Concern) -> str:
+    parts = [str(concern.get_seen_where_display()), concern.seen_detail,
+             concern.seen_url]  # fmt: skip
+    return "; ".join(part for part in parts if part)
+
+
+def _concern_link(concern: Concern) -> str:
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse(
+        "concern-status", kwargs={"reference": concern.reference}
+    )
+
+
+def _concern_notify(concern: Concern, *, subject, body) -> None:
+    """Email the reporter, in the language they reported in, once the change
+    commits. ``subject`` and ``body`` are called under that language."""
+    if not concern.contact_email:
+        return
+    with translation.override(concern.language or settings.LANGUAGE_CODE):
+        subject_text, body_text = str(subject()), str(body())
+    recipient = concern.contact_email
+    transaction.on_commit(lambda: send_mail(subject_text, body_text, None, [recipient]))

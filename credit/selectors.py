@@ -17,6 +17,7 @@ from .models import (
     OPEN_FLAG_STATUSES,
     Appeal,
     AppealStatus,
+    Concern,
     Flag,
     ListEntry,
     Reason,
@@ -247,3 +248,61 @@ def open_appeals(*, user) -> QuerySet[Appeal]:
         .select_related("list_entry__organization", "submitted_by")
         .order_by("submitted_at")
     )
+
+
+def concerns_reviewable_by(*, user) -> QuerySet[Concern]:
+    """The concerns from the public a user may see and handle.
+
+    * A concern naming a registered organization belongs to the regulators whose
+      jurisdiction covers that organization (``orgs.access.jurisdiction_filter``),
+      exactly like its flags and filings.
+    * A concern naming no registered organization has only the region the reporter
+      chose (GB/T 2260, so only China's register, ``cn_mca``): regulators of that
+      register whose region contains it see it, at every level (a district's, its
+      city's and its province's authority), and national-level regulators see all of
+      them, including those with no region, which nobody lower can route.
+    * Superusers see everything; anyone else (the public, organization members,
+      staff without a regulator post) sees nothing, and the pages answer 404.
+    """
+    from orgs.access import is_regulator, jurisdiction_filter
+    from orgs.models import RegistrationLevel, Registry
+    from orgs.selectors import region_prefix
+
+    if user.is_authenticated and user.is_superuser:
+        return Concern.objects.all()
+    if not is_regulator(user):
+        return Concern.objects.none()
+    regulator = user.regulator
+    visible = Q(
+        organization__in=Organization.objects.filter(jurisdiction_filter(regulator))
+    )
+    if regulator.registry == Registry.CN_MCA:
+        unnamed = Q(organization__isnull=True)
+        if regulator.registration_level != RegistrationLevel.NATIONAL:
+            unnamed &= Q(region__startswith=region_prefix(regulator.region))
+        visible |= unnamed
+    return Concern.objects.filter(visible)
+
+
+CONCERN_STATUS_FILTERS = ("open", "received", "under_review", "closed", "all")
+
+
+def concern_queue(*, user, status: str = "open") -> QuerySet[Concern]:
+    """The regulator's concerns, newest first; ``open`` (the default) is everything
+    not closed yet."""
+    from .models import ConcernStatus
+
+    concerns = concerns_reviewable_by(user=user).select_related("organization")
+    if status == "open":
+        concerns = concerns.exclude(status=ConcernStatus.CLOSED)
+    elif status in ConcernStatus.values:
+        concerns = concerns.filter(status=status)
+    return concerns.order_by("-created_at", "-id")
+
+
+def concern_public(*, reference: str) -> Concern:
+    """A concern by its reference, for its public status page (404 when unknown).
+    Callers show only its status, dates and published outcome."""
+    return get_object_or_404(Concern.objects.only(
+        "reference", "status", "outcome", "created_at",
+        "review_started_at", "closed_at"), reference=reference.upper())  # fmt: skip

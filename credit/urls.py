@@ -9,5 +9,7 @@ urlpatterns = [
     path("flags/bulk/", views.flag_bulk, name="flags-bulk"),
     path("flags/<int:pk>/", views.flag_detail, name="flag"),
     path("appeals/", views.appeals, name="appeals"),
+    path("concerns/", views.concern_queue, name="concerns"),
+    path("concerns/<str:reference>/", views.concern_detail, name="concern"),
     path("entries/<int:pk>/remove/", views.entry_remove, name="entry-remove"),
 ]

@@ -10,7 +10,8 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.cache import cache
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -19,12 +20,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from orgs.access import may_use_review_pages, organizations_reviewable_by
-from orgs.models import Membership, OrgType
+from orgs.models import Membership, Organization, OrgType
 from orgs.submissions.upload import neutralise_cell
 
 from . import review, selectors
+from .forms import ConcernForm
 from .lists import LIST_RULES, FlagKind, PublicList
-from .models import Appeal, Flag, FlagStatus, ListEntry
+from .models import Appeal, ConcernStatus, Flag, FlagStatus, ListEntry
 
 PAGE_SIZE = 50
 FLAG_FILTERS = ("status", "kind", "org_type", "region", "min_risk")
@@ -296,4 +298,150 @@ def appeal_create(request, pk: int):
         request,
         "credit/appeal_form.html",
         {"entry": entry, "appeals": Appeal.objects.filter(list_entry=entry)},
+    )
+
+
+# Concerns from the public ----------------------------------------------------------
+
+CONCERNS_PER_HOUR = 5  # per address; a person rarely has more to report in an hour
+CONCERN_WINDOW_SECONDS = 3600
+
+
+def _concern_rate_key(request) -> str:
+    address = request.META.get("REMOTE_ADDR", "")
+    return "concern:rate:" + review.submitter_hash(address)
+
+
+def report_concern(request):
+    """The public form. Per address, ``CONCERNS_PER_HOUR`` reports (and bot-like
+    posts) an hour; beyond that the answer is 429 with the form and a message."""
+    key = _concern_rate_key(request)
+    if request.method == "POST":
+        if (cache.get(key) or 0) >= CONCERNS_PER_HOUR:
+            form = ConcernForm(request.POST)
+            return render(request, "credit/concern_form.html",
+                          {"form": form, "rate_limited": True}, status=429)  # fmt: skip
+        form = ConcernForm(request.POST)
+        valid = form.is_valid()
+        if valid or any(
+            form.has_error(NON_FIELD_ERRORS, code) for code in ("honeypot", "too_fast")
+        ):
+            cache.add(key, 0, CONCERN_WINDOW_SECONDS)
+            cache.incr(key)
+        if valid:
+            data = form.cleaned_data
+            try:
+                concern = review.concern_submit(
+                    organization=form.organization,
+                    reported_name=data["reported_name"],
+                    seen_where=data["seen_where"],
+                    seen_detail=data["seen_detail"],
+                    seen_url=data["seen_url"],
+                    what_happened=data["what_happened"],
+                    contact_email=data["contact_email"],
+                    region=data["region"],
+                    submitter_address=request.META.get("REMOTE_ADDR", ""),
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return redirect("concern-status", reference=concern.reference)
+        return render(request, "credit/concern_form.html", {"form": form},
+                      status=400)  # fmt: skip
+    initial = {}
+    org_id = request.GET.get("org", "").strip()
+    if org_id:
+        organization = Organization.objects.filter(org_id=org_id).first()
+        if organization is not None:
+            initial = {"org_id": organization.org_id,
+                       "reported_name": organization.name,
+                       # the form offers provinces and cities
+                       "region": organization.region[:4] + "00"}  # fmt: skip
+    return render(
+        request, "credit/concern_form.html", {"form": ConcernForm(initial=initial)}
+    )
+
+
+def concern_status(request, reference: str):
+    """What the reporter (or anyone with the reference) may see: the status, its
+    dates and the published outcome, nothing else."""
+    concern = selectors.concern_public(reference=reference)
+    return render(request, "credit/concern_status.html", {"concern": concern})
+
+
+@regulator_required
+def concern_queue(request):
+    status = request.GET.get("status", "open")
+    if status not in selectors.CONCERN_STATUS_FILTERS:
+        status = "open"
+    concerns = selectors.concern_queue(user=request.user, status=status)
+    page = Paginator(concerns, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "credit/concern_queue.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": [
+                ("open", _("Open")),
+                *ConcernStatus.choices,
+                ("all", _("All")),
+            ],  # fmt: skip
+        },
+    )
+
+
+CONCERN_ACTIONS = ("start", "close", "watch", "flag")
+
+
+@regulator_required
+def concern_detail(request, reference: str):
+    concern = get_object_or_404(
+        selectors.concerns_reviewable_by(user=request.user).select_related(
+            "organization", "handled_by", "unregistered_name", "flag"
+        ),
+        reference=reference,
+    )
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action not in CONCERN_ACTIONS:
+            raise Http404
+        try:
+            if action == "start":
+                review.concern_review_start(concern=concern, user=request.user)
+                messages.success(request, _("You are now reviewing this concern."))
+            elif action == "close":
+                review.concern_close(
+                    concern=concern,
+                    user=request.user,
+                    outcome=request.POST.get("outcome", ""),
+                    internal_note=request.POST.get("internal_note", ""),
+                )
+                messages.success(request, _("The concern is closed."))
+            elif action == "watch":
+                review.concern_watch_name(concern=concern, user=request.user)
+                messages.success(
+                    request, _("The name is on the unregistered-names watch list.")
+                )
+            else:
+                flag = review.concern_flag_raise(
+                    concern=concern, user=request.user,
+                    kind=request.POST.get("kind", ""),
+                )  # fmt: skip
+                messages.success(
+                    request,
+                    _("Flag raised: %(kind)s.") % {"kind": flag.get_kind_display()},
+                )
+        except review.ReviewError as error:
+            messages.error(request, str(error))
+        except PermissionDenied:
+            raise Http404 from None
+        return redirect("regulator:concern", reference=concern.reference)
+    return render(
+        request,
+        "credit/concern_detail.html",
+        {
+            "concern": concern,
+            "flag_kinds": [(k, FlagKind(k).label) for k in review.CONCERN_FLAG_KINDS],
+        },
     )

@@ -15,5 +15,12 @@ def register_review_actions(actions):
         ("sunshine.list.exit", _("Take off a list"), _("Taken off a list")),
         ("sunshine.appeal.submit", _("Appeal"), _("Appeal submitted")),
         ("sunshine.appeal.decide", _("Decide appeal"), _("Appeal decided")),
+        ("sunshine.concern.review", _("Start review of a concern"),
+         _("Concern under review")),
+        ("sunshine.concern.close", _("Close a concern"), _("Concern closed")),
+        ("sunshine.concern.watch", _("Watch a reported name"),
+         _("Reported name put on the watch list")),
+        ("sunshine.concern.flag", _("Raise a flag from a concern"),
+         _("Flag raised from a concern")),
     ):  # fmt: skip
         actions.register_action(action, label, done)

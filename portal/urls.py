@@ -32,6 +32,7 @@ urlpatterns = [
     path("compare/", compare_view, name="compare"),
     path("regulator/", include("credit.urls")),
     path("lists/", include("credit.urls_public")),
+    path("report/", include("credit.urls_report")),
     path("", include("search.urls")),
 ]
 
