@@ -106,3 +106,25 @@ def test_ratio_chart_without_any_ratio_is_none_and_lengths_are_checked():
     assert ratio_chart(years=[2024], ratios=[None], minimums=[0.7]) is None
     with pytest.raises(ValueError, match="one value per year"):
         ratio_chart(years=[2024], ratios=[0.1, 0.2], minimums=[0.7])
+
+
+def test_svg_coordinates_are_never_localized_and_labels_are_escaped():
+    """A locale with a decimal comma must not break the SVG, and a series label is
+    text, not markup."""
+    import re
+
+    from django.utils import translation
+
+    from orgs.templatetags.profile_charts import ratio_chart_svg, stacked_chart_svg
+
+    chart = stacked_bar_chart(
+        years=[2022, 2023], series=[Series("d", "<b>Gifts</b>", [1234.5, 333.3])]
+    )
+    ratios = ratio_chart(years=[2023], ratios=[0.333], minimums=[0.7])
+    with translation.override("de"):
+        svg = stacked_chart_svg(chart, "c") + ratio_chart_svg(ratios, "r", True)
+    assert "&lt;b&gt;Gifts&lt;/b&gt;" in svg and "<b>" not in svg
+    coordinates = re.findall(r' (?:x|y|x1|x2|y1|y2|width|height)="([^"]*)"', svg)
+    assert coordinates and all(re.fullmatch(r"\d+(\.\d+)?", c) for c in coordinates)
+    assert "33%" in svg and ">below<" in svg  # value and word, not colour alone
+    assert "1.500" in svg  # tick labels are localized (German grouping)
