@@ -274,7 +274,7 @@ def organization_finances(
             # A source nobody filed is not a series: the legend stays short.
             if any(v for v in values):
                 rows.append(
-                    charts.Series(key=field, label=labels[field], values=values)
+                    charts.Series(key=field, label=str(labels[field]), values=values)
                 )
         return tuple(rows)
 
