@@ -86,6 +86,8 @@ class Command(BaseCommand):
                 "mean": statistics.mean(result.latencies_ms),
                 "max": max(result.latencies_ms),
             },
+            _("Django process CPU per request: median %(cpu).1f ms")
+            % {"cpu": statistics.median(result.cpu_ms)},
             _("queries per request: min %(min)d, max %(max)d")
             % {"min": min(result.queries), "max": max(result.queries)},
             _(
