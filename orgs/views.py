@@ -4,13 +4,17 @@ from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import urlencode
 
 from credit import selectors as credit_selectors
 
-from . import compare, selectors
+from . import compare, profile, selectors
 from .models import Filing, OrgType, Registry, Status
+from .submissions.services import filing_due_on
+
+# Past scores shown on a profile: enough to see how the grade moved.
+GRADE_HISTORY_ROWS = 10
 
 
 def organization_list_view(request):
@@ -38,9 +42,10 @@ def organization_list_view(request):
 def organization_profile_view(request, org_id: str):
     organization = selectors.organization_profile(org_id=org_id)
     filings = list(organization.filings.all())
+    language = translation.get_language()
     credit = credit_selectors.credit_summary(
         credit_selectors.organization_credit_report(organization=organization),
-        language=translation.get_language(),
+        language=language,
     )
     credit["lists"] = credit_selectors.list_labels(credit["lists"])
     return render(
@@ -49,8 +54,24 @@ def organization_profile_view(request, org_id: str):
         {
             "organization": organization,
             "filings": filings,
+            "fiscal_years": profile.fiscal_years(
+                organization=organization,
+                filings=filings,
+                due_rule=lambda year: filing_due_on(
+                    organization=organization, fiscal_year=year
+                ),
+                today=timezone.localdate(),
+            ),
+            "finances": profile.organization_finances(
+                organization=organization, filings=filings, language=language
+            ),
             "events": organization.events.all(),
             "credit": credit,
+            "grade_history": list(
+                credit_selectors.score_history(organization=organization)[
+                    :GRADE_HISTORY_ROWS
+                ]
+            ),
             "grants": selectors.organization_grants(organization=organization),
         },
     )
