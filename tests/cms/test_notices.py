@@ -135,3 +135,23 @@ def test_the_command_drafts_and_its_dry_run_saves_nothing(section):
 def test_a_bad_date_is_named():
     with pytest.raises(CommandError, match="'June' is not a date"):
         call_command("draft_list_notice", "--list", "abnormal", "--since", "June")
+
+
+def test_the_profile_lists_published_notices_naming_the_organization(client, section):
+    named = OrganizationFactory()
+    for slug, live in (("published", True), ("draft", False)):
+        notice = NewsPage(
+            title=f"Notice {slug}", slug=slug, date=D(2025, 6, 30), live=live
+        )
+        notice.organization_links = [NoticeOrganization(organization=named)]
+        section.add_child(instance=notice)
+    section.add_child(
+        instance=NewsPage(title="Unrelated", slug="other", date=D(2025, 7, 1))
+    )
+
+    html = client.get(f"/orgs/{named.org_id}/").content.decode()
+
+    assert "Notice published" in html
+    assert 'href="/notices/published/"' in html
+    assert "Notice draft" not in html
+    assert "Unrelated" not in html

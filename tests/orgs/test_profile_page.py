@@ -15,8 +15,9 @@ pytestmark = pytest.mark.django_db
 D = dt.date
 # The organization, its filings, events, former names, officers (5); the current score
 # with its reasons, the latest scoring run and list entries (4); grade history (1);
-# grants (1). Sessions and the language switch add none for an anonymous reader.
-PROFILE_QUERIES = 11
+# grants (1); notices naming it (1, cms.templatetags.notices). Sessions and the
+# language switch add none for an anonymous reader.
+PROFILE_QUERIES = 12
 
 
 def score(org, as_of, grade, points, current=False):
