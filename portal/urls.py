@@ -27,6 +27,7 @@ urlpatterns = [
     path("orgs/", include("orgs.urls")),
     path("regulator/", include("credit.urls")),
     path("lists/", include("credit.urls_public")),
+    path("data/", include("orgs.opendata.urls")),
     path("", include("search.urls")),
 ]
 
