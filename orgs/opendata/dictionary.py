@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils import translation
 from django.utils.functional import Promise
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from credit.lists import PublicList
@@ -85,7 +86,7 @@ def model_column(
     field = model._meta.get_field(field_name)
     described = meaning or field.verbose_name
     if field.help_text and meaning is None:
-        described = f"{field.verbose_name} ({field.help_text})"
+        described = format_lazy("{} ({})", field.verbose_name, field.help_text)
     kind = FIELD_TYPES.get(field.get_internal_type(), "string")
     return Column(
         name=name or field_name,

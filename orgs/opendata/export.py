@@ -75,7 +75,7 @@ The files hold facts from public registers and annual reports as filed, and the
 credit grades and public list entries as published on the day of generation. Grades
 and list entries change; check the organization's profile for the current state.
 """
-RELEASE_NAME = re.compile(r"^release-\d{8}T\d{6}Z(?:-\d+)?$")
+RELEASE_NAME = re.compile(r"^release-\d{8}T\d{12}Z$")
 
 
 class OpenDataError(Exception):
@@ -156,7 +156,7 @@ def open_data_export(
             shutil.rmtree(build)
             return report
         build.chmod(0o755)
-        release = _release_name(root, generated)
+        release = _release_name(root)
         os.rename(build, release)
         _publish(root, release.name)
         _prune(root, keep=keep)
@@ -351,12 +351,12 @@ CSV_QUERIES: dict[str, Callable] = {
 }
 
 
-def _release_name(root: Path, generated: dt.datetime) -> Path:
-    stem = f"release-{generated.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}"
-    candidate, number = root / stem, 1
-    while candidate.exists():
-        candidate, number = root / f"{stem}-{number}", number + 1
-    return candidate
+def _release_name(root: Path) -> Path:
+    """A new release's folder; names sort in the order releases were made."""
+    while True:
+        candidate = root / f"release-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%fZ}"
+        if not candidate.exists():
+            return candidate
 
 
 def _publish(root: Path, release: str) -> None:

@@ -5,7 +5,9 @@ Run it after imports and scoring (nightly): the files are written beside the
 published ones and swapped in with one rename, so a download never gets half a file.
 """
 
+import resource
 import sys
+import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -34,6 +36,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, dir, dry_run, verbosity, **options):
         progress = verbosity > 0 and sys.stderr.isatty()
+        started = time.perf_counter()
         try:
             report = open_data_export(directory=dir, dry_run=dry_run, progress=progress)
         except OpenDataError as error:
@@ -43,6 +46,14 @@ class Command(BaseCommand):
         for written in report.files:
             rows = "" if written.rows is None else f"{written.rows:,} rows, "
             self.stdout.write(f"  {written.name}: {rows}{written.bytes:,} bytes")
+        self.stdout.write(
+            _("Took %(seconds).1f s; peak memory (max RSS) %(megabytes).0f MB.")
+            % {
+                "seconds": time.perf_counter() - started,
+                # ru_maxrss is in kilobytes on Linux
+                "megabytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
         message = (
             _("Dry run: nothing was published (generated at %(when)s).")
             if dry_run
