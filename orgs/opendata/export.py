@@ -246,7 +246,9 @@ def _write_gzip(
         ) as bar,
     ):
         hashing = _HashingFile(raw)
-        with gzip.GzipFile(filename="", mode="wb", fileobj=hashing, mtime=0) as zipped:
+        with gzip.GzipFile(
+            filename="", mode="wb", fileobj=hashing, mtime=0, compresslevel=6
+        ) as zipped:
             for chunk in _batched_text(lines):
                 zipped.write(chunk[0].encode("utf-8"))
                 rows += chunk[1]
@@ -281,17 +283,25 @@ def _csv_lines(csv_file: CsvFile, rows: Iterable[tuple]) -> Iterator[str]:
         for position, column in enumerate(csv_file.columns)
         if column.convert
     ]
+    # Only text can start a formula: the other cells need no look.
+    texts = [
+        position
+        for position, column in enumerate(csv_file.columns)
+        if column.type == "string"
+    ]
     first = True
     for row in rows:
         cells = list(row)
         for position, convert in converters:
             cells[position] = convert(cells[position])
+        for position in texts:
+            cells[position] = neutralise_cell(cells[position])
         buffer.seek(0)
         buffer.truncate()
         if first:
             buffer.write(header)
             first = False
-        writer.writerow([neutralise_cell(cell) for cell in cells])
+        writer.writerow(cells)
         yield buffer.getvalue()
     if first:
         yield header
