@@ -17,6 +17,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from orgs.models import OrgType
@@ -174,6 +175,14 @@ def reconcile_view(request: HttpRequest) -> HttpResponse:
     """``/api/reconcile``: the service manifest, or candidates for ``queries``."""
     if request.method == "OPTIONS":
         return _reconcile_response(None)
+    # The REST API's per-address limit: a batch of queries counts as one request.
+    throttle = AnonRateThrottle()
+    if not throttle.allow_request(request, None):
+        response = _reconcile_response(
+            {"error": _("Too many requests; please slow down.")}, 429
+        )
+        response["Retry-After"] = str(int(throttle.wait() or 1))
+        return response
     params = request.POST if request.method == "POST" else request.GET
     raw = params.get("queries")
     if raw is None:

@@ -311,3 +311,15 @@ def test_bad_json_is_a_400_with_a_message_and_cors(db, client):
     )
     assert response.status_code == 400
     assert "queries.q0.type" in response.json()["error"]
+
+
+def test_requests_beyond_the_rate_limit_are_refused_with_cors(db, client, monkeypatch):
+    from rest_framework.throttling import AnonRateThrottle
+
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "2/minute"})
+    assert client.get(URL).status_code == 200
+    assert client.get(URL).status_code == 200
+    refused = client.get(URL)
+    assert refused.status_code == 429
+    assert refused["Access-Control-Allow-Origin"] == "*"
+    assert int(refused["Retry-After"]) > 0
