@@ -26,6 +26,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -97,6 +98,7 @@ class OpenDataReport:
     generated_at: str
     dry_run: bool
     files: list[OpenDataFile] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # writing time per file
 
     def rows(self, name: str) -> int | None:
         return next(f.rows for f in self.files if f.name == name)
@@ -169,6 +171,7 @@ def open_data_export(
 def _write_release(
     build: Path, report: OpenDataReport, *, progress: bool, chunk_size: int
 ) -> None:
+    started = time.perf_counter()
     registry = _write_gzip(
         build / REGISTRY_FILE,
         _registry_lines(chunk_size=chunk_size),
@@ -182,7 +185,9 @@ def _write_release(
             *registry,
         )
     )
+    report.seconds[REGISTRY_FILE] = time.perf_counter() - started
     for csv_file in CSV_FILES:
+        started = time.perf_counter()
         rows = CSV_QUERIES[csv_file.name]()
         written = _write_gzip(
             build / csv_file.name,
@@ -193,6 +198,7 @@ def _write_release(
         report.files.append(
             OpenDataFile(csv_file.name, str(csv_file.description), *written)
         )
+        report.seconds[csv_file.name] = time.perf_counter() - started
     for name, text, description in (
         (
             DICTIONARY_FILE,

@@ -45,7 +45,9 @@ class Command(BaseCommand):
             return
         for written in report.files:
             rows = "" if written.rows is None else f"{written.rows:,} rows, "
-            self.stdout.write(f"  {written.name}: {rows}{written.bytes:,} bytes")
+            seconds = report.seconds.get(written.name)
+            took = "" if seconds is None else f", {seconds:.1f} s"
+            self.stdout.write(f"  {written.name}: {rows}{written.bytes:,} bytes{took}")
         self.stdout.write(
             _("Took %(seconds).1f s; peak memory (max RSS) %(megabytes).0f MB.")
             % {
