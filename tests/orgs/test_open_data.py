@@ -382,7 +382,8 @@ def test_data_page_lists_files_with_sizes_dates_and_the_dictionary(published, cl
     for described in manifest["files"]:
         assert f'href="/data/{described["name"]}"' in page
         assert described["sha256"] in page
-    assert manifest["generated_at"][:10] in page
+    generated = manifest["generated_at"]
+    assert f"{generated[:10]} {generated[11:16]} UTC" in page
     assert "CC BY 4.0" in page
     assert "<code>grade_as_of</code>" in page  # the dictionary
     assert "<code>legal_basis</code>" in page
