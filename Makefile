@@ -29,6 +29,7 @@ demo: venv
 	$(BIN)/python manage.py score_orgs --verbosity 1
 	$(BIN)/python manage.py search_index --rebuild
 	$(BIN)/python manage.py cms_pages
+	$(BIN)/python manage.py export_open_data --verbosity 0
 	$(BIN)/python manage.py demo_admin
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 

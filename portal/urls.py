@@ -33,6 +33,7 @@ urlpatterns = [
     path("regulator/", include("credit.urls")),
     path("lists/", include("credit.urls_public")),
     path("report/", include("credit.urls_report")),
+    path("data/", include("orgs.opendata.urls")),
     path("", include("search.urls")),
 ]
 

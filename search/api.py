@@ -1,4 +1,5 @@
-"""Search API v1: ``/api/v1/search`` and ``/api/v1/search/suggest``.
+"""Search API v1: ``/api/v1/search`` and ``/api/v1/search/suggest``; the
+reconciliation service ``/api/reconcile``.
 
 Thin: parse the parameters into a SearchQuery, call the selector, serialise. A bad
 parameter is a 400 with a message; an engine outage a 503; never a 500.
@@ -8,14 +9,20 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from . import selectors
+from orgs.models import OrgType
+
+from . import reconcile, selectors
 from .backends import SearchUnavailable
 from .query import FACETS, MAX_PAGE_SIZE, MAX_QUERY_LENGTH, InvalidSearch, SearchQuery
 
@@ -136,3 +143,85 @@ class SuggestAPI(APIView):
         except SearchUnavailable:
             return _error(_("Search is unavailable; please try again shortly."), 503)
         return Response({"results": [asdict(s) for s in suggestions]})
+
+
+# The W3C Reconciliation API (OpenRefine): a plain Django view, because its contract
+# (a form field of JSON, the manifest on a bare GET, CORS for a browser app) is not
+# the REST API's.
+
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type",
+    "Access-Control-Max-Age": "86400",
+}
+
+
+def _reconcile_response(body: dict | None, status: int = 200) -> HttpResponse:
+    if body is None:
+        response = HttpResponse(status=204)
+    else:
+        response = JsonResponse(
+            body, status=status, json_dumps_params={"ensure_ascii": False}
+        )
+    for header, value in CORS_HEADERS.items():
+        response[header] = value
+    return response
+
+
+@csrf_exempt  # read-only, no session: OpenRefine posts a form from another origin
+@require_http_methods(["GET", "HEAD", "POST", "OPTIONS"])
+def reconcile_view(request: HttpRequest) -> HttpResponse:
+    """``/api/reconcile``: the service manifest, or candidates for ``queries``."""
+    if request.method == "OPTIONS":
+        return _reconcile_response(None)
+    # The REST API's per-address limit: a batch of queries counts as one request.
+    throttle = AnonRateThrottle()
+    if not throttle.allow_request(request, None):
+        response = _reconcile_response(
+            {"error": _("Too many requests; please slow down.")}, 429
+        )
+        response["Retry-After"] = str(int(throttle.wait() or 1))
+        return response
+    params = request.POST if request.method == "POST" else request.GET
+    raw = params.get("queries")
+    if raw is None:
+        base_url = request.build_absolute_uri("/").rstrip("/")
+        return _reconcile_response(reconcile.reconcile_manifest(base_url=base_url))
+    try:
+        queries = reconcile.reconcile_queries(raw)
+        answers = {}
+        for query in queries:
+            candidates = selectors.search_reconcile_candidates(
+                text=query.text,
+                limit=query.limit,
+                org_type=query.org_type,
+                registry=query.registry,
+                region=query.region,
+            )
+            answers[query.key] = {
+                "result": [
+                    {
+                        "id": candidate.org_id,
+                        "name": candidate.name,
+                        "score": score,
+                        "match": match,
+                        "type": [
+                            {
+                                "id": candidate.org_type,
+                                "name": str(OrgType(candidate.org_type).label),
+                            }
+                        ],
+                    }
+                    for candidate, score, match in reconcile.reconcile_rank(
+                        query.text, candidates, limit=query.limit
+                    )
+                ]
+            }
+    except reconcile.InvalidReconcile as error:
+        return _reconcile_response({"error": str(error)}, 400)
+    except SearchUnavailable:
+        return _reconcile_response(
+            {"error": _("Search is unavailable; please try again shortly.")}, 503
+        )
+    return _reconcile_response(answers)

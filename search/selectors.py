@@ -1,5 +1,5 @@
 """The reads views and the API call: one function to search, one to suggest, one to
-read every hit for a download."""
+read every hit for a download, one to find reconciliation candidates."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from .query import (
     Suggestion,
 )
 from .text import strip_control
+from .reconcile import Candidate, normalise_name
+from .text import code_in_query, org_id_in_query, strip_control
 
 # A download of search results stops here: enough for any list a person reads in a
 # spreadsheet, and the same as the deepest page the engine serves without a cursor.
@@ -78,3 +80,37 @@ def search_export(query: SearchQuery, *, limit: int | None = None) -> SearchExpo
             results = backend.search(replace(query, cursor=results.next_cursor))
 
     return SearchExport(count=first.count, limit=limit, hits=hits())
+def search_reconcile_candidates(
+    *,
+    text: str,
+    limit: int,
+    org_type: tuple[str, ...] = (),
+    registry: tuple[str, ...] = (),
+    region: tuple[str, ...] = (),
+) -> list[Candidate]:
+    """Organizations that may be the one named ``text`` (a name, an org-id or an
+    identifier), for the reconciliation API, best first by the engine's relevance.
+
+    A few more than ``limit`` are fetched, so the reconciliation score (which
+    normalises legal forms the engine does not) can reorder them.
+    """
+    text = strip_control(text).strip()[:MAX_QUERY_LENGTH]
+    if not (code_in_query(text) or org_id_in_query(text)):
+        # Legal forms and punctuation ("OXFAM LTD.") are not part of the name the
+        # engine indexed; searching without them finds what the score compares.
+        text = normalise_name(text) or text
+    if not text:
+        return []
+    query = SearchQuery(
+        text=text,
+        org_type=org_type,
+        registry=registry,
+        region=region,
+        page_size=min(max(limit * 2, 10), MAX_PAGE_SIZE),
+    )
+    return [
+        Candidate(
+            org_id=hit.org_id, name=hit.name, name_en=hit.name_en, org_type=hit.org_type
+        )
+        for hit in get_backend().search(query).hits
+    ]

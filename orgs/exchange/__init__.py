@@ -4,7 +4,7 @@
 functions, ``importer`` and ``exporter`` are the services the commands call.
 """
 
-from .exporter import ExportReport, registry_export
+from .exporter import ExportReport, registry_export, registry_line_chunks
 from .importer import (
     ImportReport,
     RegistryFileError,
@@ -23,4 +23,5 @@ __all__ = [
     "Tally",
     "registry_export",
     "registry_import",
+    "registry_line_chunks",
 ]

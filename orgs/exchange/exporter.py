@@ -15,6 +15,7 @@ import os
 import sys
 import tempfile
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -82,7 +83,7 @@ def _write(stream: BinaryIO, report: ExportReport, *, progress: bool) -> None:
         disable=not progress,
         leave=False,
     ) as bar:
-        for chunk in _chunks():
+        for chunk in registry_line_chunks():
             stream.write("".join(chunk).encode("utf-8"))
             report.organizations += len(chunk)
             bar.update(len(chunk))
@@ -90,14 +91,16 @@ def _write(stream: BinaryIO, report: ExportReport, *, progress: bool) -> None:
     report.events = RegulatoryEvent.objects.count()
 
 
-def _chunks():
-    """Lists of rendered lines, CHUNK_SIZE organizations at a time."""
+def registry_line_chunks(*, chunk_size: int = CHUNK_SIZE) -> Iterator[list[str]]:
+    """Lists of rendered lines (published filings only), ``chunk_size`` organizations
+    at a time: what ``registry_export`` writes, and what the open-data export
+    compresses, so both write the format exactly as the importer reads it."""
     after = None
     while True:
         organizations = Organization.objects.order_by("org_id")
         if after is not None:
             organizations = organizations.filter(org_id__gt=after)
-        rows = list(organizations.values_list("id", *ORGANIZATION.columns)[:CHUNK_SIZE])
+        rows = list(organizations.values_list("id", *ORGANIZATION.columns)[:chunk_size])
         if not rows:
             return
         # The chunk's rows by the range of org_ids it covers: no list of 2,000 ids to
