@@ -15,7 +15,6 @@ from .query import (
     SearchResults,
     Suggestion,
 )
-from .text import strip_control
 from .reconcile import Candidate, normalise_name
 from .text import code_in_query, org_id_in_query, strip_control
 
@@ -80,6 +79,8 @@ def search_export(query: SearchQuery, *, limit: int | None = None) -> SearchExpo
             results = backend.search(replace(query, cursor=results.next_cursor))
 
     return SearchExport(count=first.count, limit=limit, hits=hits())
+
+
 def search_reconcile_candidates(
     *,
     text: str,
