@@ -13,7 +13,7 @@ import datetime as dt
 
 from django.urls import path
 from django.utils import translation
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound, ValidationError
@@ -60,10 +60,6 @@ class CreditSerializer(serializers.Serializer):
     lists = CreditListEntrySerializer(many=True)
 
 
-class NotFoundSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
 class OrganizationCreditAPI(APIView):
     @extend_schema(
         summary="An organization's credit score, grade and the reasons for it",
@@ -76,10 +72,7 @@ class OrganizationCreditAPI(APIView):
                 description="en for English titles and advice; Chinese otherwise",
             )
         ],
-        responses={
-            200: CreditSerializer,
-            404: OpenApiResponse(NotFoundSerializer, description="unknown org_id"),
-        },
+        responses={200: CreditSerializer},
     )
     def get(self, request: Request, org_id: str) -> Response:
         report = selectors.organization_credit(org_id=org_id)
@@ -108,6 +101,7 @@ class ListEntrySerializer(serializers.ModelSerializer):
 @extend_schema(
     summary="Organizations on a public list (abnormal, serious-dishonest, illegal)",
     parameters=[
+        OpenApiParameter("listing", str, OpenApiParameter.PATH, enum=PublicList.values),
         OpenApiParameter("region", str, description="GB/T 2260 code (prefix)"),
         OpenApiParameter("since", str, description="entered on or after YYYY-MM-DD"),
         OpenApiParameter("until", str, description="entered on or before YYYY-MM-DD"),
@@ -148,6 +142,9 @@ class FlagSerializer(serializers.ModelSerializer):
                   "evidence", "source", "raised_on", "decided_at", "decision_note"]  # fmt: skip
 
 
+@extend_schema(
+    summary="Flags in the signed-in regulator's jurisdiction (regulators only)"
+)
 class RegulatorFlagsAPI(generics.ListAPIView):
     """Flags in the signed-in regulator's jurisdiction; 404 for everyone else."""
 

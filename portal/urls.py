@@ -10,7 +10,10 @@ from orgs import api as orgs_api
 from portal.signin import SignInView
 from portal.twofactor import second_factor
 
+handler400 = "portal.views.bad_request"
+handler403 = "portal.views.permission_denied"
 handler404 = "portal.views.not_found"
+handler500 = "portal.views.server_error"
 
 urlpatterns = [
     path("django-admin/", admin.site.urls),
@@ -22,6 +25,7 @@ urlpatterns = [
     path("account/login/", SignInView.as_view(), name="login"),
     path("account/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/2fa/", second_factor, name="second-factor"),
+    path("account/api-keys/", include("orgs.apikeys.urls")),
     path("account/", include("orgs.submissions.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("orgs/", include("orgs.urls")),
