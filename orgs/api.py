@@ -10,6 +10,8 @@ from drf_spectacular.views import (
 )
 from rest_framework import generics, serializers
 
+from portal.api import docs_view
+
 from . import selectors
 from .models import Filing, Grant, Organization, OrgType, RegulatoryEvent, Status
 
@@ -241,15 +243,19 @@ urlpatterns = [
     path("schema", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "docs",
-        SpectacularRedocView.as_view(
-            url_name="api-schema", template_name="api/redoc.html"
+        docs_view(
+            SpectacularRedocView.as_view(
+                url_name="api-schema", template_name="api/redoc.html"
+            )
         ),
         name="api-docs",
     ),
     path(
         "docs/try",
-        SpectacularSwaggerView.as_view(
-            url_name="api-schema", template_name="api/swagger_ui.html"
+        docs_view(
+            SpectacularSwaggerView.as_view(
+                url_name="api-schema", template_name="api/swagger_ui.html"
+            )
         ),
         name="api-docs-try",
     ),
