@@ -80,6 +80,12 @@ class OrganizationCreditAPI(APIView):
         return Response(CreditSerializer(payload).data)
 
 
+def _is_clean_text(value: str, max_length: int = 16) -> bool:
+    """A filter value the database can compare: short and free of control
+    characters (PostgreSQL refuses a NUL in any text; found by the fuzz run)."""
+    return len(value) <= max_length and all(ord(c) >= 32 for c in value)
+
+
 class ListEntrySerializer(serializers.ModelSerializer):
     org_id = serializers.SerializerMethodField()
     name = serializers.CharField(source="subject_name")
@@ -126,9 +132,12 @@ class PublicListAPI(generics.ListAPIView):
                     raise ValidationError(
                         {name: f"{params[name]!r} is not a date (YYYY-MM-DD)"}
                     ) from None
-        return selectors.public_list(
-            listing=listing, region=params.get("region", ""), **dates
-        )
+        region = params.get("region", "")
+        if not _is_clean_text(region):
+            raise ValidationError(
+                {"region": "must be a region code, at most 16 characters"}
+            )
+        return selectors.public_list(listing=listing, region=region, **dates)
 
 
 class FlagSerializer(serializers.ModelSerializer):
@@ -159,6 +168,9 @@ class RegulatorFlagsAPI(generics.ListAPIView):
             key: self.request.query_params.get(key, "")
             for key in ("status", "kind", "org_type", "region")
         }
+        bad = [key for key, value in filters.items() if not _is_clean_text(value)]
+        if bad:
+            raise ValidationError(dict.fromkeys(bad, "not a valid value"))
         return selectors.flag_queue(
             user=user,
             filters=filters,

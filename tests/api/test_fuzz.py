@@ -76,8 +76,10 @@ def _keep_the_test_connection():
     request_finished.connect(close_old_connections)
 
 
-@pytest.fixture(scope="module")
-def api_schema():
+@pytest.fixture
+def api_schema(_keep_the_test_connection):
+    """The schema as the app serves it (read again per test: a module-wide copy
+    would be fetched before the connection is kept, whichever test runs first)."""
     return schemathesis.openapi.from_wsgi(SCHEMA_PATH, WSGIHandler())
 
 
