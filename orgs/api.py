@@ -1,12 +1,19 @@
-"""REST API v1 for the registry (Django REST Framework, OpenAPI by drf-spectacular)."""
+"""REST API v1 for the registry (Django REST Framework, OpenAPI by drf-spectacular):
+organizations, their published filings and grants, the schema and its docs page."""
 
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerView,
+)
 from rest_framework import generics, serializers
 
+from portal.api import docs_view
+
 from . import selectors
-from .models import Filing, Grant, Organization, RegulatoryEvent
+from .models import Filing, Grant, Organization, OrgType, RegulatoryEvent, Status
 
 
 class FilingSerializer(serializers.ModelSerializer):
@@ -89,27 +96,92 @@ class OrganizationDetailSerializer(serializers.ModelSerializer):
         }
 
 
+class OrganizationFilterSerializer(serializers.Serializer):
+    """The list's query parameters, checked before any query runs: a value outside a
+    closed set is a 400 naming the parameter, not an empty page the caller cannot
+    tell from "none match"."""
+
+    registry = serializers.CharField(
+        required=False, allow_blank=True, max_length=32, help_text="e.g. CN-MCA"
+    )
+    org_type = serializers.ChoiceField(
+        choices=OrgType.choices, required=False, allow_blank=True
+    )
+    region = serializers.RegexField(
+        r"^[0-9]{2,6}$",
+        required=False,
+        allow_blank=True,
+        help_text="GB/T 2260 code; a province or city code matches the codes under it",
+    )
+    status = serializers.ChoiceField(
+        choices=Status.choices, required=False, allow_blank=True
+    )
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="fragment of a current, English or former name, or of the code",
+    )
+
+
 @extend_schema(
-    parameters=[
-        OpenApiParameter(name, str, description=f"exact {name} (region: code prefix)")
-        for name in selectors.ORG_FILTERS
-    ]
-    + [OpenApiParameter("q", str, description="fragment of a name or identifier")]
+    summary="Organizations in the register, filtered, by name",
+    parameters=[OrganizationFilterSerializer],
 )
 class OrganizationListAPI(generics.ListAPIView):
     serializer_class = OrganizationSummarySerializer
 
     def get_queryset(self):
-        params = self.request.query_params
+        checked = OrganizationFilterSerializer(data=self.request.query_params)
+        checked.is_valid(raise_exception=True)
+        params = checked.validated_data
         filters = {key: params.get(key, "") for key in selectors.ORG_FILTERS}
         return selectors.organization_list(filters=filters, query=params.get("q", ""))
 
 
+@extend_schema(
+    summary="One organization: registration, names, officers, published filings, "
+    "events and where the record came from"
+)
 class OrganizationDetailAPI(generics.RetrieveAPIView):
     serializer_class = OrganizationDetailSerializer
 
     def get_object(self):
         return selectors.organization_profile(org_id=self.kwargs["org_id"])
+
+
+class FilingFilterSerializer(serializers.Serializer):
+    fiscal_year = serializers.IntegerField(
+        required=False, min_value=1900, max_value=2100
+    )
+    current = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="true: only the version in force of each year (no superseded ones)",
+    )
+
+
+@extend_schema(
+    summary="An organization's published filings, latest year first",
+    parameters=[FilingFilterSerializer],
+)
+class OrganizationFilingsAPI(generics.ListAPIView):
+    """Accepted filings only: drafts, filings in review and returned ones are never
+    public. Every version is listed unless ``current`` asks for the ones in force."""
+
+    serializer_class = FilingSerializer
+
+    def get_queryset(self):
+        organization = generics.get_object_or_404(
+            Organization, org_id=self.kwargs["org_id"]
+        )
+        checked = FilingFilterSerializer(data=self.request.query_params)
+        checked.is_valid(raise_exception=True)
+        return selectors.organization_filing_list(
+            organization=organization,
+            fiscal_year=checked.validated_data.get("fiscal_year"),
+            current=checked.validated_data["current"],
+        )
 
 
 class GrantSerializer(serializers.ModelSerializer):
@@ -123,6 +195,7 @@ class GrantSerializer(serializers.ModelSerializer):
 
 
 @extend_schema(
+    summary="Grants (360Giving) an organization received or made",
     parameters=[
         OpenApiParameter(
             "role",
@@ -130,7 +203,7 @@ class GrantSerializer(serializers.ModelSerializer):
             enum=list(selectors.GRANT_ROLES),
             description="grants the organization received (default) or made",
         )
-    ]
+    ],
 )
 class OrganizationGrantsAPI(generics.ListAPIView):
     """Grants (360Giving) received or made by one organization, latest first."""
@@ -158,10 +231,32 @@ urlpatterns = [
     path("orgs", OrganizationListAPI.as_view(), name="api-org-list"),
     path("orgs/<str:org_id>", OrganizationDetailAPI.as_view(), name="api-org-detail"),
     path(
+        "orgs/<str:org_id>/filings",
+        OrganizationFilingsAPI.as_view(),
+        name="api-org-filings",
+    ),
+    path(
         "orgs/<str:org_id>/grants",
         OrganizationGrantsAPI.as_view(),
         name="api-org-grants",
     ),
     path("schema", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "docs",
+        docs_view(
+            SpectacularRedocView.as_view(
+                url_name="api-schema", template_name="api/redoc.html"
+            )
+        ),
+        name="api-docs",
+    ),
+    path(
+        "docs/try",
+        docs_view(
+            SpectacularSwaggerView.as_view(
+                url_name="api-schema", template_name="api/swagger_ui.html"
+            )
+        ),
+        name="api-docs-try",
+    ),
 ]

@@ -625,6 +625,30 @@ class FilingToken(models.Model):
         return f"{self.organization_id}: {self.name} ({self.key_prefix}…)"
 
 
+class ApiKey(models.Model):
+    """A free key for the public read API: requests that carry it get the higher
+    keyed rate limit instead of the per-address one. Anyone signed in can make keys;
+    like a filing token, only a hash is stored and the key is shown once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    key_prefix = models.CharField(max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"
+
+
 class ApiSubmission(models.Model):
     """One filing API call under an Idempotency-Key: a retry with the same key and
     body answers the first response again instead of filing twice."""

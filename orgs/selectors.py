@@ -92,6 +92,18 @@ def organization_profile(*, org_id: str) -> Organization:
     )
 
 
+def organization_filing_list(
+    *, organization: Organization, fiscal_year: int | None = None, current: bool = False
+) -> QuerySet[Filing]:
+    """The organization's published filings, latest year and version first; with
+    ``current`` only the version in force of each year (amendments supersede)."""
+    filings = Filing.objects.current() if current else Filing.objects.published()
+    filings = filings.filter(organization=organization)
+    if fiscal_year is not None:
+        filings = filings.filter(fiscal_year=fiscal_year)
+    return filings.order_by("-fiscal_year", "-version", "-pk")
+
+
 GRANT_ROLES = {"received": "recipient", "made": "funder"}
 
 

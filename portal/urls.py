@@ -12,7 +12,10 @@ from portal.signin import SignInView
 from portal.signup import signup
 from portal.twofactor import second_factor
 
+handler400 = "portal.views.bad_request"
+handler403 = "portal.views.permission_denied"
 handler404 = "portal.views.not_found"
+handler500 = "portal.views.server_error"
 
 urlpatterns = [
     path("django-admin/", admin.site.urls),
@@ -26,6 +29,7 @@ urlpatterns = [
     path("account/2fa/", second_factor, name="second-factor"),
     path("account/signup/", signup, name="signup"),
     path("account/following/", include("orgs.follow_urls")),
+    path("account/api-keys/", include("orgs.apikeys.urls")),
     path("account/", include("orgs.submissions.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("orgs/", include("orgs.urls")),

@@ -21,6 +21,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from orgs.models import OrgType
+from portal.api import api_error
 
 from . import reconcile, selectors
 from .backends import SearchUnavailable
@@ -75,11 +76,16 @@ _PARAMETERS = [
 
 
 def _error(message: str, status: int) -> Response:
-    return Response({"detail": message}, status=status)
+    code = {400: "invalid", 503: "unavailable"}[status]
+    return api_error(status, code, message)
 
 
 class SearchAPI(APIView):
-    @extend_schema(parameters=_PARAMETERS, responses={200: _RESULTS})
+    @extend_schema(
+        summary="Search organizations by name or code, with facets and sorting",
+        parameters=_PARAMETERS,
+        responses={200: _RESULTS},
+    )
     def get(self, request: Request) -> Response:
         try:
             query = SearchQuery.from_params(request.query_params)
@@ -112,6 +118,7 @@ class SearchAPI(APIView):
 
 class SuggestAPI(APIView):
     @extend_schema(
+        summary="Names that complete what is typed (autocomplete)",
         parameters=[OpenApiParameter("q", str, description="what the user has typed")],
         responses={
             200: inline_serializer(

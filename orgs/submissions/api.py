@@ -19,6 +19,8 @@ from rest_framework import authentication, exceptions, status, throttling
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.api import api_error
+
 from ..access import filings_visible_to
 from ..models import Filing, FilingToken
 from . import services
@@ -136,6 +138,13 @@ class FilingCreateAPI(APIView):
     throttle_classes = [FilingTokenThrottle]
 
     @extend_schema(
+        summary="File an annual report (organizations' accounting software)",
+        description="One filing in the exchange format's shape, with declared totals "
+        "`income.total` and `expenses.total`; `submit: false` keeps it a draft. A "
+        "retry with the same Idempotency-Key and body answers the first response "
+        "again (200, `Idempotent-Replayed: true`); the same key with another body is "
+        "a 409. Every problem of the filing is listed at once in `problems`.",
+        auth=[{"filingToken": []}],
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key", str, OpenApiParameter.HEADER, required=True
@@ -150,50 +159,52 @@ class FilingCreateAPI(APIView):
             raise exceptions.NotAuthenticated("a filing token is required")
         key = request.headers.get("Idempotency-Key", "").strip()
         if not key or len(key) > 255:
-            return Response(
-                {"detail": "an Idempotency-Key header (1-255 characters) is required"},
-                status=status.HTTP_400_BAD_REQUEST,
+            return api_error(
+                400,
+                "idempotency_key_required",
+                "an Idempotency-Key header (1-255 characters) is required",
+                [{"field": "Idempotency-Key", "message": "1-255 characters"}],
+            )
+        if any(ord(c) < 32 or ord(c) == 127 for c in key):
+            # HTTP forbids them in a header; PostgreSQL refuses a NUL in the key.
+            return api_error(
+                400,
+                "invalid",
+                "the Idempotency-Key contains a control character",
+                [{"field": "Idempotency-Key", "message": "no control characters"}],
             )
         body = request.body
         if len(body) > MAX_BODY_BYTES:
-            return Response(
-                {"detail": f"the body is over {MAX_BODY_BYTES // 1024} KB"},
-                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            return api_error(
+                413, "too_large", f"the body is over {MAX_BODY_BYTES // 1024} KB"
             )
         try:
             parsed = json.loads(body)
         except (ValueError, UnicodeDecodeError) as error:
-            return Response(
-                {"detail": f"the body is not valid JSON: {error}"},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+            return api_error(400, "parse_error", f"the body is not valid JSON: {error}")
         raw, shape_problems = flatten(parsed)
         if shape_problems:
-            return Response(
-                {"detail": "invalid filing", "problems": shape_problems},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+            return api_error(400, "invalid", "invalid filing", shape_problems)
         submit = parsed.get("submit", True)
         if not isinstance(submit, bool):
-            return Response(
-                {"detail": "invalid filing",
-                 "problems": [{"field": "submit", "message": "must be true or false"}]},
-                status=status.HTTP_400_BAD_REQUEST,
-            )  # fmt: skip
+            return api_error(
+                400,
+                "invalid",
+                "invalid filing",
+                [{"field": "submit", "message": "must be true or false"}],
+            )
         try:
             filing, checked, replayed = services.api_filing_submit(
                 token=token, idempotency_key=key, body=body, raw=raw, submit=submit
             )
         except services.IdempotencyConflict:
-            return Response(
-                {"detail": "this Idempotency-Key was used with a different body"},
-                status=status.HTTP_409_CONFLICT,
+            return api_error(
+                409,
+                "idempotency_conflict",
+                "this Idempotency-Key was used with a different body",
             )
         if filing is None:
-            return Response(
-                {"detail": "invalid filing", "problems": _problems(checked)},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+            return api_error(400, "invalid", "invalid filing", _problems(checked))
         response = Response(
             filing_state(filing, request),
             status=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED,
@@ -209,7 +220,12 @@ class FilingStateAPI(APIView):
         authentication.SessionAuthentication,
     ]
 
-    @extend_schema(responses={200: dict, 404: dict})
+    @extend_schema(
+        summary="A filing's review state",
+        description="For the token's organization, its members and the regulators "
+        "whose jurisdiction covers it; a 404 to everyone else.",
+        responses={200: dict, 404: dict},
+    )
     def get(self, request, pk: int):
         if isinstance(request.auth, FilingToken):
             filings = Filing.objects.filter(organization=request.auth.organization)

@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -126,9 +127,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.api.CorsMiddleware",
+    "portal.middleware.RejectNullCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "portal.api.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -198,29 +201,73 @@ WAGTAILSEARCH_BACKENDS = wagtail_search_backends(
 )
 WAGTAILDOCS_EXTENSIONS = ["csv", "pdf", "txt", "xlsx", "xml", "json", "jsonl"]
 
+API_DESCRIPTION = """\
+Public register of social organizations: their registration, annual filings,
+regulatory events, credit grades with reasons, the public lists, and search.
+
+**Access.** Every read is open without a key, at a limited rate per address. A free
+API key (make one on /account/api-keys/ once signed in) raises the limit; send it as
+`X-API-Key: sak_…` or `Authorization: Bearer sak_…`. An unknown or revoked key is
+refused (401) rather than ignored. Organizations file through `POST /api/v1/filings`
+with a filing token (`Authorization: Bearer sfk_…`).
+
+**Errors** all have one shape: `{"status": 404, "code": "not_found", "detail": "…",
+"problems": [{"field": "page", "message": "…"}]}`. `problems` names each parameter or
+field at fault. A 429 carries `Retry-After` (seconds).
+
+**Try it** in the browser at /api/v1/docs/try; the schema itself is /api/v1/schema.
+
+**CORS.** Public reads answer any origin (`Access-Control-Allow-Origin: *`, no
+credentials); filing and regulator endpoints do not.
+"""
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "portal.api.ApiPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Public reads: anonymous, or with a free API key for a higher rate. Views that
+    # act for someone (filing tokens, regulators' sessions) name their own.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "orgs.apikeys.authentication.ApiKeyAuthentication"
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "orgs.apikeys.authentication.AnonymousRateThrottle",
+        "orgs.apikeys.authentication.ApiKeyRateThrottle",
+    ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("API_ANON_RATE", "120/minute"),
+        "apikey": os.environ.get("API_KEY_RATE", "1200/minute"),
         "filing": os.environ.get("API_FILING_RATE", "600/minute"),
     },
+    # How many reverse proxies of ours stand before the app: the per-address rate
+    # counts the address they saw. 0 trusts no X-Forwarded-For (a client could
+    # otherwise pick a new address per request).
+    "NUM_PROXIES": int(os.environ.get("API_NUM_PROXIES", "0")),
+    "EXCEPTION_HANDLER": "portal.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sunshine registry API",
-    "DESCRIPTION": "Public register of social organizations, their annual filings and events.",
+    "DESCRIPTION": API_DESCRIPTION,
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "PREPROCESSING_HOOKS": ["orgs.api.public_endpoints_only"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.api.schema_add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "OrganizationStatusEnum": "orgs.models.Status",
         "FlagStatusEnum": "credit.models.FlagStatus",
     },
+    # The docs page's scripts are served by the app (drf-spectacular-sidecar), not a CDN.
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Swagger UI would otherwise send the schema to validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

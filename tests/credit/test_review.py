@@ -214,7 +214,8 @@ def test_unknown_list_and_bad_dates(client):
     assert client.get("/lists/nope/").status_code == 404
     assert client.get("/api/v1/lists/nope").status_code == 404
     response = client.get("/api/v1/lists/abnormal?since=yesterday")
-    assert response.status_code == 400 and "since" in response.json()
+    assert response.status_code == 400
+    assert [p["field"] for p in response.json()["problems"]] == ["since"]
 
 
 def test_the_profile_shows_the_list_entry_at_a_glance(cast, client):

@@ -45,7 +45,12 @@ def test_unknown_org_is_a_json_404(api_client):
 def test_unknown_api_path_is_a_json_404(client):
     response = client.get("/api/v1/nothing-here/")
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found."}
+    assert response.json() == {
+        "status": 404,
+        "code": "not_found",
+        "detail": "Not found.",
+        "problems": [],
+    }
 
 
 def test_list_is_paginated_and_filtered(api_client):
