@@ -224,6 +224,27 @@ def due_date_rule(registry: str) -> Callable[[DueDateRule], DueDateRule]:
     return decorate
 
 
+# Where the last day a report is on time (``DUE_DATE_RULES``, which the rules judge
+# by) is later than the date the law first sets, because an extension is granted on
+# request (the IRS's Form 8868), the earlier date: reminders point at it, so an
+# organization files or asks for the extension in time.
+STATUTORY_DUE_DATE_RULES: dict[str, DueDateRule] = {}
+
+
+def statutory_due_date_rule(registry: str) -> Callable[[DueDateRule], DueDateRule]:
+    def decorate(function: DueDateRule) -> DueDateRule:
+        STATUTORY_DUE_DATE_RULES[registry] = function
+        return function
+
+    return decorate
+
+
+def reminder_due_date(registry: str, fiscal_year: int) -> dt.date | None:
+    """The date reminders of the report for ``fiscal_year`` count down to."""
+    rule = STATUTORY_DUE_DATE_RULES.get(registry) or DUE_DATE_RULES.get(registry)
+    return rule(fiscal_year, None) if rule else None
+
+
 # Evidence helpers: turn columns of hits into JSON-ready values.
 
 

@@ -14,10 +14,21 @@ import datetime as dt
 import numpy as np
 
 from .. import methodology as m
-from .base import US_IRS, Hits, Text, amounts, due_date_rule, ids, rule, shares
+from .base import (
+    US_IRS,
+    Hits,
+    Text,
+    amounts,
+    due_date_rule,
+    ids,
+    rule,
+    shares,
+    statutory_due_date_rule,
+)
 from .facts import FactsFrame
 
 
+@statutory_due_date_rule(US_IRS)
 def return_statutory_due(
     fiscal_year: int, period_end: dt.date | None = None
 ) -> dt.date:

@@ -9,6 +9,11 @@ registered by the end of that year, without a submitted or accepted filing for i
 and not yet reminded of that kind for that year. Recipients come in one more query
 per batch of organizations.
 
+Where a registry grants an extension on request (the IRS: six months with Form
+8868), the countdown is to the statutory date (``reminder_due_date``), so there is
+time to file or ask for the extension, and "overdue" waits for the last day on time,
+the date the credit rules judge by.
+
 A kind is due from its day until the next threshold: 30 days before the due date
 means 30 to 8 days left, 7 days means 7 to 2, 1 day means 1 or 0; so a run missed
 for a day still sends, and a kind whose window has passed is not sent late. Overdue
@@ -39,7 +44,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from credit.rules.base import DUE_DATE_RULES
+from credit.rules.base import DUE_DATE_RULES, reminder_due_date
 
 from ..models import (
     Filing,
@@ -89,9 +94,19 @@ class ReminderSummary:
 
 
 def _dues(registry: str, today: dt.date) -> list[tuple[int, dt.date]]:
+    """(fiscal year, last day on time) around ``today``."""
     probe = Organization(registry=registry)
     return [
         (year, filing_due_on(organization=probe, fiscal_year=year))
+        for year in range(today.year - 3, today.year + 2)
+    ]
+
+
+def _reminder_dues(registry: str, today: dt.date) -> list[tuple[int, dt.date]]:
+    """(fiscal year, date reminders count down to) around ``today``: the statutory
+    date where an extension can be asked for (US), else the due date."""
+    return [
+        (year, reminder_due_date(registry, year))
         for year in range(today.year - 3, today.year + 2)
     ]
 
@@ -106,7 +121,9 @@ def last_due_passed(*, registry: str, today: dt.date) -> tuple[int, dt.date] | N
 
 def _due_years(registry: str, today: dt.date) -> Iterator[tuple[str, int, dt.date]]:
     """(kind, fiscal year, due date) a registry's organizations are reminded of."""
-    upcoming = [(year, due) for year, due in _dues(registry, today) if due >= today]
+    upcoming = [
+        (year, due) for year, due in _reminder_dues(registry, today) if due >= today
+    ]
     if upcoming:
         year, due = min(upcoming, key=lambda pair: pair[1])
         days_left = (due - today).days

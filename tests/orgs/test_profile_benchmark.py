@@ -32,7 +32,7 @@ def test_command_reports_percentiles_queries_and_weight():
 
 
 def test_empty_registry_is_refused():
-    with pytest.raises(CommandError, match="empty"):
+    with pytest.raises(CommandError, match="empty|为空"):
         call_command("benchmark_profile", requests=3, stdout=io.StringIO())
 
 

@@ -257,6 +257,28 @@ def test_us_organizations_follow_the_irs_due_date():
     ]
 
 
+def test_us_returns_are_overdue_only_after_the_automatic_extension():
+    charity = OrganizationFactory(
+        registry=Registry.US_IRS,
+        identifier="123456789",
+        org_id="US-EIN-123456789",
+        registered_on=dt.date(2023, 2, 1),
+        name="Sunrise Food Bank",
+    )
+    member(charity)
+    # Due 15 May 2025 by statute, on time until 15 November with Form 8868: the
+    # 2023 return is overdue by now, the 2024 one is not yet.
+    run(dt.date(2025, 5, 20))
+    assert [m.subject for m in mail.outbox if "2024" in m.subject] == []
+    run(dt.date(2025, 11, 16))
+    assert any(
+        "2024" in m.subject and "Sunrise Food Bank" in m.subject for m in mail.outbox
+    )
+    assert FilingReminder.objects.filter(
+        organization=charity, fiscal_year=2024, kind="overdue"
+    ).exists()
+
+
 def test_dry_run_sends_and_records_nothing_but_lists_what_is_due(organization):
     output = run(dt.date(2025, 5, 1), "--dry-run")
     assert mail.outbox == []
