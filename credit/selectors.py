@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from orgs.models import Organization
 
@@ -38,6 +39,9 @@ class CreditReport:
     reasons: list[Reason]
     lists: list[dict]
     as_of: dt.date | None
+    # Entries that have ended, latest first: the profile shows them, the API's
+    # credit contract does not (it lists only what is in force).
+    past_lists: list[dict] = field(default_factory=list)
 
 
 def organization_credit(*, org_id: str) -> CreditReport:
@@ -63,16 +67,37 @@ def organization_credit_report(*, organization: Organization) -> CreditReport:
     )
     reasons = list(score.reasons.all()) if score else []
     as_of = score.holds_as_of(ScoringRun.objects.latest_completed()) if score else None
-    lists = [
-        {"list": entry.list, "entered_on": entry.entered_on, "reason": entry.reason}
-        for entry in ListEntry.objects.listed().filter(organization=organization)
-    ]
+    today = timezone.localdate()
+    lists, past_lists = [], []
+    for entry in ListEntry.objects.filter(
+        organization=organization, entered_on__lte=today
+    ).order_by("-entered_on", "-id"):
+        if entry.exited_on is None or entry.exited_on > today:
+            lists.append(
+                {
+                    "list": entry.list,
+                    "entered_on": entry.entered_on,
+                    "reason": entry.reason,
+                }
+            )
+        else:
+            past_lists.append(
+                {
+                    "list": entry.list,
+                    "entered_on": entry.entered_on,
+                    "reason": entry.reason,
+                    "exited_on": entry.exited_on,
+                    "exit_reason": entry.exit_reason,
+                }
+            )
+    lists.reverse()  # in force: oldest first, as before
     return CreditReport(
         organization=organization,
         score=score,
         reasons=reasons,
         lists=lists,
         as_of=as_of,
+        past_lists=past_lists,
     )
 
 

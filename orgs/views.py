@@ -43,11 +43,10 @@ def organization_profile_view(request, org_id: str):
     organization = selectors.organization_profile(org_id=org_id)
     filings = list(organization.filings.all())
     language = translation.get_language()
-    credit = credit_selectors.credit_summary(
-        credit_selectors.organization_credit_report(organization=organization),
-        language=language,
-    )
+    report = credit_selectors.organization_credit_report(organization=organization)
+    credit = credit_selectors.credit_summary(report, language=language)
     credit["lists"] = credit_selectors.list_labels(credit["lists"])
+    credit["past_lists"] = credit_selectors.list_labels(report.past_lists)
     return render(
         request,
         "orgs/organization_profile.html",

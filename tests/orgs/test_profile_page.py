@@ -125,3 +125,50 @@ def test_profile_without_filings_has_no_charts(client):
     html = client.get(org.get_absolute_url()).content.decode()
     assert "chart-income" not in html
     assert "No filing." in html or "未" in html
+
+
+def test_list_entries_in_force_and_ended_both_show_with_their_dates(client):
+    from credit.models import ListEntry
+
+    org = OrganizationFactory()
+    common = {"legal_basis": "MCA Order 60", "exit_conditions": "file the report"}
+    ListEntry.objects.create(
+        organization=org, list="abnormal", entered_on=dt.date(2021, 7, 1),
+        exited_on=dt.date(2022, 1, 15), reason="annual report 2020 missing",
+        exit_reason="report filed and verified", **common,
+    )  # fmt: skip
+    ListEntry.objects.create(
+        organization=org, list="abnormal", entered_on=dt.date(2024, 7, 1),
+        reason="annual report 2023 missing", **common,
+    )  # fmt: skip
+
+    html = client.get(
+        org.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+
+    glance = html.split('class="at-a-glance"')[1].split("</section>")[0]
+    assert "annual report 2023 missing" in glance
+    assert "1 earlier list entry, now ended" in glance
+    assert "from July 1, 2021 to Jan. 15, 2022" in glance
+    assert "report filed and verified" in glance
+    # The API's credit contract lists only what is in force.
+    lists = client.get(f"/api/v1/orgs/{org.org_id}/credit").json()["lists"]
+    assert [entry["reason"] for entry in lists] == ["annual report 2023 missing"]
+
+
+def test_names_follow_the_reader_language_where_both_exist(client):
+    org = OrganizationFactory(
+        name="深圳市阳光助学会", name_en="Shenzhen Sunshine Study Aid"
+    )
+    english = client.get(org.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+    chinese = client.get(org.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "<h1>Shenzhen Sunshine Study Aid</h1>" in english.content.decode()
+    assert '<p class="name-en">深圳市阳光助学会</p>' in english.content.decode()
+    assert "<h1>深圳市阳光助学会</h1>" in chinese.content.decode()
+    assert (
+        '<p class="name-en">Shenzhen Sunshine Study Aid</p>' in chinese.content.decode()
+    )
+    only = OrganizationFactory(name="Sunrise Food Bank", name_en="")
+    html = client.get(only.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "<h1>Sunrise Food Bank</h1>" in html.content.decode()
+    assert 'class="name-en"' not in html.content.decode()
