@@ -27,7 +27,7 @@ def test_command_reports_percentiles_queries_and_weight():
     out = io.StringIO()
     call_command("benchmark_profile", requests=3, stdout=out)
     report = out.getvalue()
-    assert "3 random profiles" in report or "3 个" in report
+    assert "3 random profiles" in report or "随机 3 个组织页面" in report
     assert "p95" in report and "site.css" in report
 
 
