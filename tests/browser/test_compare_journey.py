@@ -81,9 +81,11 @@ def test_donor_searches_ticks_two_results_and_compares_them(page, registry):
     credit = page.get_by_role("table", name="Status and credit")
     expect(credit.get_by_role("columnheader")).to_have_count(3)
     expect(
-        credit.get_by_role("link", name=association.name, exact=True)
+        credit.get_by_role("link", name=association.name_en, exact=True)
     ).to_be_visible()
-    expect(credit.get_by_role("link", name=foundation.name, exact=True)).to_be_visible()
+    expect(
+        credit.get_by_role("link", name=foundation.name_en, exact=True)
+    ).to_be_visible()
     expect(
         credit.get_by_role("link", name=re.compile("Abnormal-activity"))
     ).to_be_visible()
@@ -147,7 +149,7 @@ def test_keyboard_alone_picks_a_suggestion_from_the_home_search_box(page, regist
     page.keyboard.press("Enter")
     organization = next(o for o in registry.values() if o.name == chosen)
     expect(page).to_have_url(re.compile(rf"/orgs/{re.escape(organization.org_id)}/$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text(organization.name)
+    expect(page.get_by_role("heading", level=1)).to_have_text(organization.name_en)
 
 
 def test_search_page_box_suggests_too(page, registry):

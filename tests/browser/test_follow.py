@@ -47,7 +47,7 @@ def test_visitor_signs_up_follows_from_the_profile_and_sees_it_on_following(page
         f"Follow {organization.name}"
     )
     page.get_by_role("button", name="Follow", exact=True).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(organization.name)
+    expect(page.get_by_role("heading", level=1)).to_have_text(organization.name_en)
     expect(page.get_by_role("status").first).to_contain_text(
         f"You follow {organization.name}"
     )

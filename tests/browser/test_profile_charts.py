@@ -52,7 +52,7 @@ def foundation():
 @pytest.mark.parametrize("page", [{"java_script_enabled": False}], indirect=True)
 def test_profile_charts_render_without_javascript_and_pass_axe(page, foundation):
     page.goto(foundation.get_absolute_url())
-    expect(page.get_by_role("heading", level=1)).to_have_text(foundation.name)
+    expect(page.get_by_role("heading", level=1)).to_have_text(foundation.name_en)
     for caption in (
         "Income by source",
         "Expenses by function",

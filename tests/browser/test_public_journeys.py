@@ -99,7 +99,7 @@ def test_donor_searches_from_home_filters_by_type_and_opens_a_profile(
 
     hits.first.click()
     expect(page).to_have_url(re.compile(rf"/orgs/{re.escape(foundation.org_id)}/$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text(foundation.name)
+    expect(page.get_by_role("heading", level=1)).to_have_text(foundation.name_en)
     expect(page.get_by_role("heading", name="Credit grade")).to_be_visible()
     expect(page.locator(".grade")).to_have_count(1)
     filings = page.get_by_role("table", name="Annual filings")
@@ -141,7 +141,9 @@ def test_register_filters_narrow_the_list(page, registry):
     page.get_by_label("Type").select_option(OrgType.FOUNDATION)
     page.get_by_role("button", name="Filter").click()
     expect(page.locator("table tbody tr")).to_have_count(1)
-    expect(page.get_by_role("link", name=registry["foundation"].name)).to_be_visible()
+    expect(
+        page.get_by_role("link", name=registry["foundation"].name_en)
+    ).to_be_visible()
     assert_no_axe_violations(page)
 
 
@@ -262,6 +264,7 @@ def test_keyboard_alone_reaches_a_profile_through_search_and_filters(
     expect(page).to_have_url(
         re.compile(rf"/orgs/{re.escape(database_search['foundation'].org_id)}/$")
     )
+    # An English reader sees the English name first (the registered one below it).
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        database_search["foundation"].name
+        database_search["foundation"].name_en
     )
