@@ -75,9 +75,10 @@ _PARAMETERS = [
 ]
 
 
-def _error(message: str, status: int) -> Response:
+def _error(message: str, status: int, field: str = "") -> Response:
     code = {400: "invalid", 503: "unavailable"}[status]
-    return api_error(status, code, message)
+    problems = [{"field": field, "message": message}] if field else []
+    return api_error(status, code, message, problems)
 
 
 class SearchAPI(APIView):
@@ -91,7 +92,7 @@ class SearchAPI(APIView):
             query = SearchQuery.from_params(request.query_params)
             results = selectors.search_organizations(query)
         except InvalidSearch as error:
-            return _error(str(error), 400)
+            return _error(str(error), 400, error.field)
         except SearchUnavailable:
             return _error(_("Search is unavailable; please try again shortly."), 503)
         response = Response(

@@ -124,7 +124,12 @@ def _income_band_label(value: str) -> str:
 
 
 class InvalidSearch(ValueError):
-    """A search request that cannot be answered; the message says why."""
+    """A search request that cannot be answered; the message says why and
+    ``field`` names the parameter at fault."""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def facet_label(facet: str, value: str) -> str:
@@ -218,7 +223,8 @@ class SearchQuery:
         if len(text) > MAX_QUERY_LENGTH:
             raise InvalidSearch(
                 _("The query is too long: at most %(n)d characters.")
-                % {"n": MAX_QUERY_LENGTH}
+                % {"n": MAX_QUERY_LENGTH},
+                field="q",
             )
         filters: dict[str, tuple[str, ...]] = {}
         for facet, param in FACETS.items():
@@ -228,33 +234,40 @@ class SearchQuery:
                 if allowed is not None and value not in allowed:
                     raise InvalidSearch(
                         _("Unknown %(param)s: %(value)s.")
-                        % {"param": param, "value": value[:50]}
+                        % {"param": param, "value": value[:50]},
+                        field=param,
                     )
                 if facet == "region" and not _REGION.match(value):
                     raise InvalidSearch(
-                        _("Unknown region: %(value)s.") % {"value": value[:50]}
+                        _("Unknown region: %(value)s.") % {"value": value[:50]},
+                        field=param,
                     )
             filters[facet] = chosen
         sort = one("sort", "relevance")
         if sort not in SORTS:
             raise InvalidSearch(
                 _("Unknown sort %(sort)s: use one of %(sorts)s.")
-                % {"sort": sort[:50], "sorts": ", ".join(SORTS)}
+                % {"sort": sort[:50], "sorts": ", ".join(SORTS)},
+                field="sort",
             )
         page = _positive_int(one("page", "1"), "page")
         page_size = _positive_int(one("page_size", str(DEFAULT_PAGE_SIZE)), "page_size")
         if page_size > MAX_PAGE_SIZE:
-            raise InvalidSearch(_("page_size is at most %(n)d.") % {"n": MAX_PAGE_SIZE})
+            raise InvalidSearch(
+                _("page_size is at most %(n)d.") % {"n": MAX_PAGE_SIZE},
+                field="page_size",
+            )
         cursor = one("cursor")
         if len(cursor) > 1000:
-            raise InvalidSearch(_("Invalid cursor."))
+            raise InvalidSearch(_("Invalid cursor."), field="cursor")
         if not cursor and page * page_size > MAX_WINDOW:
             raise InvalidSearch(
                 _(
                     "Pages beyond the first %(n)d results are reached with the cursor "
                     "of the previous page."
                 )
-                % {"n": MAX_WINDOW}
+                % {"n": MAX_WINDOW},
+                field="page",
             )
         return cls(
             text=text,
@@ -269,7 +282,8 @@ class SearchQuery:
 def _positive_int(raw: str, name: str) -> int:
     if not raw.isdigit() or int(raw) < 1 or len(raw) > 9:
         raise InvalidSearch(
-            _("%(name)s must be a positive whole number.") % {"name": name}
+            _("%(name)s must be a positive whole number.") % {"name": name},
+            field=name,
         )
     return int(raw)
 

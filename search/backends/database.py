@@ -219,7 +219,7 @@ class DatabaseBackend:
             count = _count(combinations, query.filters)
         offset = _offset(query)
         if offset and offset >= count:
-            raise InvalidSearch("The page is beyond the last result.")
+            raise InvalidSearch("The page is beyond the last result.", field="page")
         rows = self._page(sql, query, offset) if count else []
         next_offset = offset + len(rows)
         return SearchResults(
@@ -395,9 +395,9 @@ def _offset(query: SearchQuery) -> int:
         decoded = json.loads(base64.urlsafe_b64decode(query.cursor.encode()))
         offset = decoded["offset"]
     except (ValueError, KeyError, TypeError) as error:
-        raise InvalidSearch("Invalid cursor.") from error
+        raise InvalidSearch("Invalid cursor.", field="cursor") from error
     if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-        raise InvalidSearch("Invalid cursor.")
+        raise InvalidSearch("Invalid cursor.", field="cursor")
     return offset
 
 

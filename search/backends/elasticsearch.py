@@ -105,7 +105,7 @@ class ElasticsearchBackend:
             engine_took += response.took
         count = response.hits.total.value
         if query.offset and not query.cursor and query.offset >= count:
-            raise InvalidSearch("The page is beyond the last result.")
+            raise InvalidSearch("The page is beyond the last result.", field="page")
         code = code_in_query(query.text)
         tokens = normalize(query.text).split()
         hits = [_hit(hit, tokens, code) for hit in response.hits]
@@ -160,7 +160,7 @@ class ElasticsearchBackend:
         except ApiError as error:
             if query.cursor and error.status_code == 400:
                 # Sort values the engine cannot compare with its own.
-                raise InvalidSearch("Invalid cursor.") from error
+                raise InvalidSearch("Invalid cursor.", field="cursor") from error
             raise SearchUnavailable(str(error)) from error
         except TransportError as error:
             raise SearchUnavailable(str(error)) from error
@@ -520,11 +520,11 @@ def _decode(cursor: str, sort: list) -> list:
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except ValueError as error:
-        raise InvalidSearch("Invalid cursor.") from error
+        raise InvalidSearch("Invalid cursor.", field="cursor") from error
     if (
         not isinstance(values, list)
         or len(values) != len(sort)
         or not all(v is None or isinstance(v, str | int | float) for v in values)
     ):
-        raise InvalidSearch("Invalid cursor.")
+        raise InvalidSearch("Invalid cursor.", field="cursor")
     return values

@@ -78,7 +78,12 @@ def test_filters_take_several_values(api_client, indexed):
 def test_bad_parameters_answer_400_with_a_message(api_client, indexed, params, message):
     response = api_client.get("/api/v1/search", params)
     assert response.status_code == 400
-    assert message in response.json()["detail"]
+    body = response.json()
+    assert message in body["detail"]
+    # The problem names the parameter at fault ("type" for org_type, and so on).
+    [problem] = body["problems"]
+    assert problem["field"] in params
+    assert problem["message"] == body["detail"]
 
 
 def test_income_band_and_list_filters_and_facets(api_client, settings):
