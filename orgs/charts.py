@@ -76,16 +76,15 @@ class LegendEntry:
 
 
 @dataclass(frozen=True)
-class StackedBarChart:
+class ChartArea:
+    """The frame every chart draws in: its size, the plot's edges and baseline."""
+
     width: int
     height: int
     left: int
     right: float
     top: int
     baseline: float
-    bars: tuple[Bar, ...]
-    ticks: tuple[Tick, ...]
-    legend: tuple[LegendEntry, ...]
 
     @property
     def tick_x(self) -> int:
@@ -94,6 +93,13 @@ class StackedBarChart:
     @property
     def year_y(self) -> float:
         return self.baseline + 16
+
+
+@dataclass(frozen=True)
+class StackedBarChart(ChartArea):
+    bars: tuple[Bar, ...]
+    ticks: tuple[Tick, ...]
+    legend: tuple[LegendEntry, ...]
 
 
 @dataclass(frozen=True)
@@ -120,23 +126,9 @@ class RatioPoint:
 
 
 @dataclass(frozen=True)
-class RatioChart:
-    width: int
-    height: int
-    left: int
-    right: float
-    top: int
-    baseline: float
+class RatioChart(ChartArea):
     points: tuple[RatioPoint, ...]
     ticks: tuple[Tick, ...]
-
-    @property
-    def tick_x(self) -> int:
-        return self.left - 6
-
-    @property
-    def year_y(self) -> float:
-        return self.baseline + 16
 
     @property
     def word_y(self) -> float:
