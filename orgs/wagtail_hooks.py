@@ -11,6 +11,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from .access import filings_reviewable_by, is_regulator, user_may_review
 from .models import (
+    ApiKey,
     Filing,
     ImportRun,
     Organization,
@@ -56,6 +57,43 @@ class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
 
     def user_has_permission_for_instance(self, user, action, instance):
         return self.user_has_permission(user, action)
+
+
+class ApiKeyPermissionPolicy(ModelPermissionPolicy):
+    """Keys are made only by their owners and never deleted; staff with the model's
+    permissions may look at them and revoke one (the edit form sets only the time of
+    revocation)."""
+
+    def user_has_permission(self, user, action):
+        if action not in ("view", "change"):
+            return False
+        return super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return self.user_has_permission(user, action)
+
+
+class ApiKeyViewSet(SnippetViewSet):
+    """Free API keys: staff see who holds which (by prefix; the key itself is never
+    stored) and revoke one that is abused by setting its revocation time."""
+
+    model = ApiKey
+    icon = "key"
+    list_display = ["name", "user", "key_prefix", "created_at", "last_used_at",
+                    "revoked_at"]  # fmt: skip
+    search_fields = ["name", "key_prefix"]
+    search_backend_name = None
+    panels = [
+        FieldPanel("name", read_only=True),
+        FieldPanel("user", read_only=True),
+        FieldPanel("key_prefix", read_only=True),
+        FieldPanel("last_used_at", read_only=True),
+        FieldPanel("revoked_at", heading=_("Revoked at (set to revoke the key)")),
+    ]
+    menu_order = 220
 
 
 class OrganizationViewSet(SnippetViewSet):
@@ -137,8 +175,10 @@ class ImportRunViewSet(SnippetViewSet):
 
 register_permission_policy(Filing, FilingPermissionPolicy(Filing))
 register_permission_policy(ImportRun, ReadOnlyPermissionPolicy(ImportRun))
+register_permission_policy(ApiKey, ApiKeyPermissionPolicy(ApiKey))
 
 for viewset in (
+    ApiKeyViewSet,
     ImportRunViewSet,
     OrganizationViewSet,
     FilingViewSet,

@@ -198,3 +198,43 @@ def test_rates_come_from_the_environment(monkeypatch):
     finally:
         monkeypatch.undo()
         importlib.reload(base)
+
+
+# --- staff ---------------------------------------------------------------------------
+
+
+def test_staff_see_keys_and_revoke_one_but_never_add_or_delete(api_client, raw_key):
+    api_key = ApiKey.objects.get()
+    staff = User.objects.create_superuser("boss", "boss@example.org", "pw-boss-123456")
+    client = Client()
+    client.force_login(staff)
+
+    listing = client.get("/admin/snippets/orgs/apikey/")
+    assert listing.status_code == 200
+    html = listing.content.decode()
+    assert api_key.key_prefix in html
+    assert api_key.key_hash not in html  # the hash is never shown
+    for url in (
+        "/admin/snippets/orgs/apikey/add/",
+        f"/admin/snippets/orgs/apikey/delete/{api_key.pk}/",
+    ):
+        assert client.get(url).status_code in (302, 403), url
+
+    edit = f"/admin/snippets/orgs/apikey/edit/{api_key.pk}/"
+    assert client.get(edit).status_code == 200
+    response = client.post(edit, {"revoked_at": "2026-11-30 10:00"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+    api_key.refresh_from_db()
+    assert api_key.revoked_at is not None
+    assert api_key.name == "my app"  # read-only fields stay as they were
+    assert_error(
+        api_client.get("/api/v1/orgs", HTTP_X_API_KEY=raw_key), 401, "invalid_api_key"
+    )
+
+
+def test_a_user_without_admin_access_cannot_reach_the_keys_list(client, user):
+    client.force_login(user)
+    response = client.get("/admin/snippets/orgs/apikey/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
