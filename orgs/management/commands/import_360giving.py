@@ -13,8 +13,6 @@ import sys
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
-from orgs.exchange import RegistryFileError, RegistryWriteError
-from orgs.importers import SourceFileError
 from orgs.importers.giving360 import giving360_import
 
 from .import_registry import Command as ImportRegistryCommand
@@ -39,17 +37,10 @@ class Command(ImportRegistryCommand):
 
     def handle(self, *args, path, dry_run, verbosity, **options):
         progress = verbosity > 0 and sys.stderr.isatty()
-        try:
+        with self.import_errors():
             report, conversion = giving360_import(
                 path=path, dry_run=dry_run, progress=progress
             )
-        except (SourceFileError, RegistryFileError) as error:
-            raise CommandError(str(error)) from None
-        except RegistryWriteError as error:
-            raise CommandError(
-                _("the database refused the import, nothing was written: %(reason)s")
-                % {"reason": error}
-            ) from None
         if report.problem_count:
             raise CommandError(self.problems_message(report))
         if verbosity == 0:

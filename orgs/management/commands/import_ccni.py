@@ -14,8 +14,6 @@ import sys
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
-from orgs.exchange import RegistryFileError, RegistryWriteError
-from orgs.importers import SourceFileError
 from orgs.importers.ccni import ccni_import
 
 from .import_registry import Command as ImportRegistryCommand
@@ -45,17 +43,10 @@ class Command(ImportRegistryCommand):
 
     def handle(self, *args, path, as_of, dry_run, verbosity, **options):
         progress = verbosity > 0 and sys.stderr.isatty()
-        try:
+        with self.import_errors():
             report, conversion = ccni_import(
                 path=path, as_of=as_of, dry_run=dry_run, progress=progress
             )
-        except (SourceFileError, RegistryFileError) as error:
-            raise CommandError(str(error)) from None
-        except RegistryWriteError as error:
-            raise CommandError(
-                _("the database refused the import, nothing was written: %(reason)s")
-                % {"reason": error}
-            ) from None
         if report.problem_count:
             raise CommandError(
                 self.problems_message(report)

@@ -15,7 +15,6 @@ import sys
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
-from orgs.exchange import RegistryFileError, RegistryWriteError
 from orgs.importers.irs990 import Irs990Report, irs990_import
 
 from .import_registry import Command as ImportRegistryCommand
@@ -63,17 +62,10 @@ class Command(ImportRegistryCommand):
                 _("no such file or folder: %(paths)s") % {"paths": ", ".join(missing)}
             )
         progress = verbosity > 0 and sys.stderr.isatty()
-        try:
+        with self.import_errors():
             report = irs990_import(
                 paths=paths, dry_run=dry_run, progress=progress, workers=workers
             )
-        except RegistryFileError as error:
-            raise CommandError(str(error)) from None
-        except RegistryWriteError as error:
-            raise CommandError(
-                _("the database refused the import, nothing was written: %(reason)s")
-                % {"reason": error}
-            ) from None
         if report.registry and report.registry.problem_count:
             lines = [self.problems_message(report.registry)]
             for problem in report.registry.problems:

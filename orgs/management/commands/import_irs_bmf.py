@@ -15,8 +15,6 @@ import sys
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
-from orgs.exchange import RegistryFileError, RegistryWriteError
-from orgs.importers import SourceFileError
 from orgs.importers.irs_bmf import irs_bmf_import
 
 from .import_registry import Command as ImportRegistryCommand
@@ -56,17 +54,10 @@ class Command(ImportRegistryCommand):
 
     def handle(self, *args, path, as_of, scope, dry_run, verbosity, **options):
         progress = verbosity > 0 and sys.stderr.isatty()
-        try:
+        with self.import_errors():
             report, changes = irs_bmf_import(
                 path=path, as_of=as_of, scope=scope, dry_run=dry_run, progress=progress
             )
-        except (SourceFileError, RegistryFileError) as error:
-            raise CommandError(str(error)) from None
-        except RegistryWriteError as error:
-            raise CommandError(
-                _("the database refused the import, nothing was written: %(reason)s")
-                % {"reason": error}
-            ) from None
         if report.problem_count:
             raise CommandError(
                 self.problems_message(report)

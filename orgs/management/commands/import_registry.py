@@ -8,6 +8,7 @@ file again changes nothing, so a nightly load can simply be re-run.
 
 import sys
 import unicodedata
+from contextlib import contextmanager
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
@@ -18,6 +19,7 @@ from orgs.exchange import (
     RegistryWriteError,
     registry_import,
 )
+from orgs.importers import SourceFileError
 
 
 class Command(BaseCommand):
@@ -36,15 +38,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, path, dry_run, verbosity, **options):
         progress = verbosity > 0 and sys.stderr.isatty()
-        try:
+        with self.import_errors():
             report = registry_import(path=path, dry_run=dry_run, progress=progress)
-        except RegistryFileError as error:
-            raise CommandError(str(error)) from None
-        except RegistryWriteError as error:
-            raise CommandError(
-                _("the database refused the import, nothing was written: %(reason)s")
-                % {"reason": error}
-            ) from None
         if report.problem_count:
             raise CommandError(self.problems_message(report))
         if not report.organizations_read:
@@ -54,6 +49,21 @@ class Command(BaseCommand):
             return
         if verbosity > 0:
             self.stdout.write(self.summary(report))
+
+    @contextmanager
+    def import_errors(self):
+        """A file that cannot be read, or a write the database refuses, as one
+        ``CommandError`` that says so (nothing was written either way). Every import
+        command of this family runs its importer inside it."""
+        try:
+            yield
+        except (SourceFileError, RegistryFileError) as error:
+            raise CommandError(str(error)) from None
+        except RegistryWriteError as error:
+            raise CommandError(
+                _("the database refused the import, nothing was written: %(reason)s")
+                % {"reason": error}
+            ) from None
 
     def problems_message(self, report: ImportReport) -> str:
         lines = [
