@@ -364,6 +364,12 @@ class ListEntry(models.Model):
         subject = self.organization_id or f"name {self.unregistered_name_id}"
         return f"{subject} on {self.list} since {self.entered_on}"
 
+    def in_force(self, on=None) -> bool:
+        """Whether the entry holds on a date (default today): the same rule as
+        ``ListEntryQuerySet.listed``, for entries already loaded."""
+        on = on or timezone.localdate()
+        return self.entered_on <= on and (self.exited_on is None or self.exited_on > on)
+
     @property
     def subject_name(self) -> str:
         subject = self.organization or self.unregistered_name

@@ -72,7 +72,7 @@ def organization_credit_report(*, organization: Organization) -> CreditReport:
     for entry in ListEntry.objects.filter(
         organization=organization, entered_on__lte=today
     ).order_by("-entered_on", "-id"):
-        if entry.exited_on is None or entry.exited_on > today:
+        if entry.in_force(today):
             lists.append(
                 {
                     "list": entry.list,

@@ -45,29 +45,16 @@ class FilingPermissionPolicy(ModelPermissionPolicy):
         return self.user_has_permission(user, action)
 
 
-class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
-    """A record written only by a command: staff may look, nobody may add, change
-    or delete it here (not even a superuser)."""
+class AllowedActionsPolicy(ModelPermissionPolicy):
+    """Django's model permissions, limited to ``actions``: what the admin may never
+    do to a model (even a superuser) is simply not in the list."""
+
+    def __init__(self, model, *, actions: tuple[str, ...]):
+        super().__init__(model)
+        self.actions = actions
 
     def user_has_permission(self, user, action):
-        return action == "view" and super().user_has_permission(user, action)
-
-    def user_has_any_permission(self, user, actions):
-        return "view" in actions and self.user_has_permission(user, "view")
-
-    def user_has_permission_for_instance(self, user, action, instance):
-        return self.user_has_permission(user, action)
-
-
-class ApiKeyPermissionPolicy(ModelPermissionPolicy):
-    """Keys are made only by their owners and never deleted; staff with the model's
-    permissions may look at them and revoke one (the edit form sets only the time of
-    revocation)."""
-
-    def user_has_permission(self, user, action):
-        if action not in ("view", "change"):
-            return False
-        return super().user_has_permission(user, action)
+        return action in self.actions and super().user_has_permission(user, action)
 
     def user_has_any_permission(self, user, actions):
         return any(self.user_has_permission(user, action) for action in actions)
@@ -174,8 +161,15 @@ class ImportRunViewSet(SnippetViewSet):
 
 
 register_permission_policy(Filing, FilingPermissionPolicy(Filing))
-register_permission_policy(ImportRun, ReadOnlyPermissionPolicy(ImportRun))
-register_permission_policy(ApiKey, ApiKeyPermissionPolicy(ApiKey))
+# Import runs are written only by the import commands: staff look, nobody changes
+# them. API keys are made only by their owners and never deleted; staff may revoke
+# one (the edit form sets only the time of revocation).
+register_permission_policy(
+    ImportRun, AllowedActionsPolicy(ImportRun, actions=("view",))
+)
+register_permission_policy(
+    ApiKey, AllowedActionsPolicy(ApiKey, actions=("view", "change"))
+)
 
 for viewset in (
     ApiKeyViewSet,

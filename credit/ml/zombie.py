@@ -212,8 +212,7 @@ def decided_labels(
     """For each organization of ``org_pk``: whether a regulator decided about the
     label of the example at ``cutoff`` read at ``label_date``, and if so whether
     they confirmed a zombie. The latest decision wins."""
-    n = len(org_pk)
-    decided, confirmed = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    org_pk = np.asarray(org_pk, dtype=np.int64)
     horizon_end = np.datetime64(dt.date(cutoff.year + 2, 12, 31), "D")
     applies = (
         (decisions.decided_on <= np.datetime64(label_date, "D"))
@@ -222,16 +221,16 @@ def decided_labels(
         & np.isin(decisions.org_pk, org_pk)
     )
     if not applies.any():
-        return decided, confirmed
+        nothing = np.zeros(len(org_pk), dtype=bool)
+        return nothing, nothing.copy()
     pks = decisions.org_pk[applies]
     order = np.lexsort((decisions.decided_on[applies], pks))
     pks, outcome = pks[order], decisions.confirmed[applies][order]
     last = np.r_[pks[1:] != pks[:-1], True]  # the latest decision of each org
-    latest = dict(zip(pks[last].tolist(), outcome[last].tolist(), strict=True))
-    for row, pk in enumerate(org_pk.tolist()):
-        if pk in latest:
-            decided[row], confirmed[row] = True, latest[pk]
-    return decided, confirmed
+    decided_pks, outcome = pks[last], outcome[last]  # sorted by pk
+    at = np.minimum(np.searchsorted(decided_pks, org_pk), len(decided_pks) - 1)
+    decided = decided_pks[at] == org_pk
+    return decided, decided & outcome[at]
 
 
 @dataclass

@@ -93,20 +93,18 @@ class ReminderSummary:
     failed: list[tuple[Reminder, str]] = field(default_factory=list)
 
 
-def _dues(registry: str, today: dt.date) -> list[tuple[int, dt.date]]:
-    """(fiscal year, last day on time) around ``today``."""
+def _dues(registry: str, today: dt.date, *, reminder: bool = False):
+    """(fiscal year, due date) around ``today``: the last day on time, or with
+    ``reminder`` the date reminders count down to (the statutory date where an
+    extension can be asked for, ``reminder_due_date``)."""
     probe = Organization(registry=registry)
     return [
-        (year, filing_due_on(organization=probe, fiscal_year=year))
-        for year in range(today.year - 3, today.year + 2)
-    ]
-
-
-def _reminder_dues(registry: str, today: dt.date) -> list[tuple[int, dt.date]]:
-    """(fiscal year, date reminders count down to) around ``today``: the statutory
-    date where an extension can be asked for (US), else the due date."""
-    return [
-        (year, reminder_due_date(registry, year))
+        (
+            year,
+            reminder_due_date(registry, year)
+            if reminder
+            else filing_due_on(organization=probe, fiscal_year=year),
+        )
         for year in range(today.year - 3, today.year + 2)
     ]
 
@@ -122,7 +120,9 @@ def last_due_passed(*, registry: str, today: dt.date) -> tuple[int, dt.date] | N
 def _due_years(registry: str, today: dt.date) -> Iterator[tuple[str, int, dt.date]]:
     """(kind, fiscal year, due date) a registry's organizations are reminded of."""
     upcoming = [
-        (year, due) for year, due in _reminder_dues(registry, today) if due >= today
+        (year, due)
+        for year, due in _dues(registry, today, reminder=True)
+        if due >= today
     ]
     if upcoming:
         year, due = min(upcoming, key=lambda pair: pair[1])
