@@ -39,7 +39,7 @@ from django.core import signing
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -50,7 +50,6 @@ from .models import (
     FollowNotice,
     FollowNoticeKind,
     Organization,
-    Status,
 )
 
 logger = logging.getLogger(__name__)
@@ -248,34 +247,19 @@ def _overdue_follows(*, registry: str, fiscal_year: int, due: dt.date):
     """Follows of active organizations of the registry with no filing for
     ``fiscal_year`` that reached the regulator, followed before the due date passed
     (following an organization already overdue tells nothing new) and not yet told."""
-    from .submissions.reminders import FILED_STATES
+    from .submissions.reminders import organizations_owing_report
 
-    return (
-        Follow.objects.filter(
-            organization__registry=registry,
-            organization__status=Status.ACTIVE,
-            created_at__date__lte=due,
-        )
-        .filter(
-            Q(organization__registered_on__isnull=True)
-            | Q(organization__registered_on__lte=dt.date(fiscal_year, 12, 31))
-        )
-        .exclude(
-            Exists(
-                Filing.objects.filter(
-                    organization=OuterRef("organization"),
-                    fiscal_year=fiscal_year,
-                    review_state__in=FILED_STATES,
-                )
-            )
-        )
-        .exclude(
-            Exists(
-                FollowNotice.objects.filter(
-                    follow=OuterRef("pk"),
-                    kind=FollowNoticeKind.OVERDUE,
-                    subject=f"overdue:{fiscal_year}",
-                )
+    return Follow.objects.filter(
+        organization__in=organizations_owing_report(
+            registry=registry, fiscal_year=fiscal_year
+        ),
+        created_at__date__lte=due,
+    ).exclude(
+        Exists(
+            FollowNotice.objects.filter(
+                follow=OuterRef("pk"),
+                kind=FollowNoticeKind.OVERDUE,
+                subject=f"overdue:{fiscal_year}",
             )
         )
     )

@@ -174,7 +174,11 @@ def _reachable_members():
     )
 
 
-def _needing(*, registry: str, fiscal_year: int, kind: str):
+def organizations_owing_report(*, registry: str, fiscal_year: int):
+    """Active organizations of ``registry`` that owe the annual report for
+    ``fiscal_year`` and have not filed it: registered by the end of that year, and
+    no filing for it that reached the regulator. What reminders and followers'
+    overdue notices (``orgs/follows.py``) both start from."""
     return (
         Organization.objects.active()
         .filter(registry=registry)
@@ -182,7 +186,6 @@ def _needing(*, registry: str, fiscal_year: int, kind: str):
             Q(registered_on__isnull=True)
             | Q(registered_on__lte=dt.date(fiscal_year, 12, 31))
         )
-        .filter(Exists(_reachable_members().filter(organization=OuterRef("pk"))))
         .exclude(
             Exists(
                 Filing.objects.filter(
@@ -192,6 +195,13 @@ def _needing(*, registry: str, fiscal_year: int, kind: str):
                 )
             )
         )
+    )
+
+
+def _needing(*, registry: str, fiscal_year: int, kind: str):
+    return (
+        organizations_owing_report(registry=registry, fiscal_year=fiscal_year)
+        .filter(Exists(_reachable_members().filter(organization=OuterRef("pk"))))
         .exclude(
             Exists(
                 FilingReminder.objects.filter(
